@@ -1,0 +1,256 @@
+//! Command-line definitions (one module per subcommand) and error reporting.
+
+mod decrypt;
+mod encrypt;
+mod filestatus;
+mod keygen;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use secrets::format::FileFormat;
+use secrets::rules::CryptRule;
+use secrets::Error;
+
+/// Keep secret files encrypted in git, value by value, in the SOPS format.
+///
+/// secrets encrypts only the values of YAML, JSON and dotenv files: keys, comments and
+/// layout stay readable, and `git diff` shows which setting changed. Files are SOPS files:
+/// `sops` reads what secrets writes, and the other way round.
+#[derive(Parser)]
+#[command(name = "secrets", version, max_term_width = 100)]
+#[command(
+    after_help = "Quick start:\n  secrets keygen                      # new age key in the SOPS key file\n  secrets encrypt --age age1... -i config.yaml\n  secrets decrypt config.yaml"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Encrypt(encrypt::Args),
+    Decrypt(decrypt::Args),
+    Filestatus(filestatus::Args),
+    Keygen(keygen::Args),
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => secrets::exit_code::GENERIC,
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Encrypt(args) => encrypt::run(args),
+        Command::Decrypt(args) => decrypt::run(args),
+        Command::Filestatus(args) => filestatus::run(args),
+        Command::Keygen(args) => keygen::run(args),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(err) => report(&err),
+    }
+}
+
+/// Prints an error as one line and returns its exit code.
+fn report(err: &anyhow::Error) -> i32 {
+    let message = err
+        .chain()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join(": ");
+    eprintln!("secrets: {message}");
+    err.chain()
+        .find_map(|e| e.downcast_ref::<Error>())
+        .map_or(secrets::exit_code::GENERIC, Error::exit_code)
+}
+
+/// Prints warnings from the library.
+fn warn(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("secrets: warning: {w}");
+    }
+}
+
+/// A file format on the command line.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum TypeArg {
+    Yaml,
+    Json,
+    Dotenv,
+}
+
+impl From<TypeArg> for FileFormat {
+    fn from(t: TypeArg) -> FileFormat {
+        match t {
+            TypeArg::Yaml => FileFormat::Yaml,
+            TypeArg::Json => FileFormat::Json,
+            TypeArg::Dotenv => FileFormat::Dotenv,
+        }
+    }
+}
+
+/// The input file and its formats.
+#[derive(Args)]
+struct Input {
+    /// The file; `-` or none reads standard input
+    #[arg(value_name = "FILE")]
+    file: Option<PathBuf>,
+    /// Format of the input, instead of guessing it from the file name
+    #[arg(long, value_enum, value_name = "TYPE")]
+    input_type: Option<TypeArg>,
+    /// Format of the output (default: the input's)
+    #[arg(long, value_enum, value_name = "TYPE")]
+    output_type: Option<TypeArg>,
+    /// Name to guess formats from, for standard input
+    #[arg(long, value_name = "NAME")]
+    filename_override: Option<PathBuf>,
+}
+
+impl Input {
+    fn path(&self) -> &Path {
+        self.file.as_deref().unwrap_or(Path::new("-"))
+    }
+
+    fn is_stdin(&self) -> bool {
+        secrets::io::is_stdin(self.path())
+    }
+
+    fn read(&self) -> anyhow::Result<Vec<u8>> {
+        Ok(secrets::io::read_input(self.path())?)
+    }
+
+    /// The input and output formats.
+    fn formats(&self) -> anyhow::Result<(FileFormat, FileFormat)> {
+        let name = self.filename_override.as_deref().or(if self.is_stdin() {
+            None
+        } else {
+            self.file.as_deref()
+        });
+        let input = match (self.input_type, name) {
+            (Some(t), _) => t.into(),
+            (None, Some(name)) => FileFormat::from_path(name).ok_or_else(|| {
+                Error::Unsupported(format!(
+                    "cannot tell the format of {} from its name; pass --input-type yaml, json or dotenv",
+                    name.display()
+                ))
+            })?,
+            (None, None) => {
+                return Err(Error::Conflict(
+                    "reading standard input needs --input-type (or --filename-override)".into(),
+                )
+                .into())
+            }
+        };
+        let output = self.output_type.map_or(input, FileFormat::from);
+        Ok((input, output))
+    }
+}
+
+/// Where the result goes.
+#[derive(Args)]
+struct Output {
+    /// Write the result back to the input file
+    #[arg(short = 'i', long)]
+    in_place: bool,
+    /// Write the result to this file instead of standard output
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+impl Output {
+    /// Writes `bytes`; files are replaced atomically, new ones created with `mode`.
+    fn write(&self, input: &Input, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
+        match (self.in_place, &self.output) {
+            (true, Some(_)) => Err(Error::Conflict(
+                "--in-place and --output cannot be used together".into(),
+            )
+            .into()),
+            (true, None) if input.is_stdin() => {
+                Err(Error::Conflict("--in-place needs a file, not standard input".into()).into())
+            }
+            (true, None) => Ok(secrets::io::write_atomic(input.path(), bytes, mode)?),
+            (false, Some(path)) => Ok(secrets::io::write_atomic(path, bytes, mode)?),
+            (false, None) => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(bytes)
+                    .and_then(|()| out.flush())
+                    .context("cannot write to standard output")
+            }
+        }
+    }
+
+    /// Checks the options before any work is done.
+    fn check(&self, input: &Input) -> anyhow::Result<()> {
+        if self.in_place && (self.output.is_some() || input.is_stdin()) {
+            return self.write(input, &[], 0);
+        }
+        Ok(())
+    }
+}
+
+/// Which values are encrypted (at most one of these).
+#[derive(Args, Default)]
+struct CryptRuleArgs {
+    /// Keep values under keys ending with this suffix in plaintext [default: _unencrypted]
+    #[arg(long, value_name = "SUFFIX")]
+    unencrypted_suffix: Option<String>,
+    /// Encrypt only values under keys ending with this suffix
+    #[arg(long, value_name = "SUFFIX")]
+    encrypted_suffix: Option<String>,
+    /// Keep values under keys matching this regex in plaintext
+    #[arg(long, value_name = "REGEX")]
+    unencrypted_regex: Option<String>,
+    /// Encrypt only values under keys matching this regex
+    #[arg(long, value_name = "REGEX")]
+    encrypted_regex: Option<String>,
+    /// Keep values after a comment matching this regex in plaintext
+    #[arg(long, value_name = "REGEX")]
+    unencrypted_comment_regex: Option<String>,
+    /// Encrypt only values after a comment matching this regex
+    #[arg(long, value_name = "REGEX")]
+    encrypted_comment_regex: Option<String>,
+}
+
+impl CryptRuleArgs {
+    /// The rule given, if any; more than one is an error.
+    fn rule(&self) -> anyhow::Result<Option<CryptRule>> {
+        let given: Vec<CryptRule> = [
+            self.unencrypted_suffix
+                .clone()
+                .map(CryptRule::UnencryptedSuffix),
+            self.encrypted_suffix
+                .clone()
+                .map(CryptRule::EncryptedSuffix),
+            self.unencrypted_regex
+                .clone()
+                .map(CryptRule::UnencryptedRegex),
+            self.encrypted_regex.clone().map(CryptRule::EncryptedRegex),
+            self.unencrypted_comment_regex
+                .clone()
+                .map(CryptRule::UnencryptedCommentRegex),
+            self.encrypted_comment_regex
+                .clone()
+                .map(CryptRule::EncryptedCommentRegex),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if given.len() > 1 {
+            return Err(Error::Conflict(
+                "use only one of --unencrypted-suffix, --encrypted-suffix, --unencrypted-regex, --encrypted-regex, --unencrypted-comment-regex, --encrypted-comment-regex".into(),
+            )
+            .into());
+        }
+        Ok(given.into_iter().next())
+    }
+}

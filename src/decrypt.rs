@@ -1,0 +1,314 @@
+//! Decrypting a parsed encrypted document: every `ENC[...]` is replaced in place by its
+//! plaintext (in its original spelling where the file records one), the MAC is verified, and
+//! the metadata block removed.
+
+use crate::crypto::{is_encrypted, DataKey, EncryptedValue, Mac, ValueCipher};
+use crate::encrypt::{layout_aad, mac_aad};
+use crate::error::Error;
+use crate::format::{FileFormat, Format};
+use crate::keys::Keyring;
+use crate::layout::Layout;
+use crate::metadata::Metadata;
+use crate::path::{self, PathSeg};
+use crate::plain::{self, Plain, Values};
+use crate::rules::Rules;
+use crate::tree::{Document, LeafId, LeafKind, Patch, Rendering, Visit};
+use crate::value::Scalar;
+
+/// How to decrypt.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DecryptOptions {
+    /// Do not verify the MAC.
+    pub ignore_mac: bool,
+}
+
+/// A decrypted file.
+pub struct Decrypted {
+    /// The plaintext file, in the format it was read in.
+    pub bytes: Vec<u8>,
+    /// Every leaf's plaintext value (`None` for comments).
+    values: Vec<Option<Scalar>>,
+    /// Things the user should know (comments that could not be decrypted).
+    pub warnings: Vec<String>,
+}
+
+impl Decrypted {
+    /// The documents as plain trees (comments left out).
+    pub fn documents(&self, doc: &Document) -> Vec<Plain> {
+        plain::documents(doc, self)
+    }
+
+    /// The plaintext at `path` of the first document.
+    pub fn extract(&self, doc: &Document, at: &[PathSeg]) -> Result<Plain, Error> {
+        let node = doc.find(at).ok_or_else(|| {
+            Error::PathNotFound(format!(
+                "{} is not in the file; check the path",
+                path::Display(at)
+            ))
+        })?;
+        Ok(plain::node(doc, node, self))
+    }
+}
+
+impl Values for Decrypted {
+    fn value(&self, _doc: &Document, id: LeafId) -> Option<Scalar> {
+        self.values[id].clone()
+    }
+}
+
+/// Decrypts `doc` with its data key.
+pub fn decrypt(
+    format: &dyn Format,
+    doc: &Document,
+    key: &DataKey,
+    options: DecryptOptions,
+) -> Result<Decrypted, Error> {
+    let metadata = metadata_of(doc)?;
+    let rules = Rules::new(metadata.crypt_rule.as_ref())?;
+    let cipher = ValueCipher::new(key);
+    let layout = match &metadata.layout {
+        None => Layout::default(),
+        Some(stored) => cipher
+            .decrypt(stored, layout_aad().as_bytes())
+            .ok()
+            .and_then(|d| Layout::from_bytes(&d.plaintext))
+            .ok_or_else(|| {
+                Error::BadMac(
+                    "the secrets_layout record of the metadata cannot be decrypted: the file was modified".into(),
+                )
+            })?,
+    };
+    let mut run = Run {
+        format,
+        doc,
+        rules: &rules,
+        cipher: &cipher,
+        layout: &layout,
+        mac: Mac::new(metadata.mac_only_encrypted),
+        mac_only: metadata.mac_only_encrypted,
+        values: vec![None; doc.leaves.len()],
+        patches: Vec::new(),
+        warnings: Vec::new(),
+        error: None,
+    };
+    doc.walk(|visit| {
+        if run.error.is_none() {
+            if let Err(e) = run.visit(visit) {
+                run.error = Some(e);
+            }
+        }
+    });
+    if let Some(e) = run.error {
+        return Err(e);
+    }
+    let computed = run.mac.finish();
+    if !options.ignore_mac {
+        verify_mac(&cipher, metadata, &computed)?;
+    }
+    let mut patches = run.patches;
+    patches.extend(format.metadata_patches(doc, None)?);
+    Ok(Decrypted {
+        bytes: doc.apply(patches),
+        values: run.values,
+        warnings: run.warnings,
+    })
+}
+
+/// A plaintext file produced by [`decrypt_file`].
+pub struct Plaintext {
+    /// The bytes to write.
+    pub bytes: Vec<u8>,
+    /// Things the user should know.
+    pub warnings: Vec<String>,
+}
+
+/// Decrypts a whole file: parses `input` as `input_format`, recovers the data key with
+/// `keyring`, and writes the plaintext as `output_format` (converting when they differ), or
+/// only the value at `extract`.
+pub fn decrypt_file(
+    input: Vec<u8>,
+    input_format: FileFormat,
+    output_format: FileFormat,
+    keyring: &Keyring,
+    options: DecryptOptions,
+    extract: Option<&[PathSeg]>,
+) -> Result<Plaintext, Error> {
+    let format = input_format.format();
+    let doc = format.parse(input)?;
+    let key = keyring.data_key(metadata_of(&doc)?)?;
+    let decrypted = decrypt(format, &doc, &key, options)?;
+    let bytes = match extract {
+        Some(at) => match decrypted.extract(&doc, at)? {
+            // A string is written as its bytes, without a line break (as sops does).
+            Plain::Scalar(Scalar::Str(s)) => s.to_vec(),
+            value => output_format.format().emit(&value)?,
+        },
+        None if input_format == output_format => decrypted.bytes.clone(),
+        None => {
+            let first = decrypted
+                .documents(&doc)
+                .into_iter()
+                .next()
+                .unwrap_or(Plain::Map(Vec::new()));
+            output_format.format().emit(&first)?
+        }
+    };
+    Ok(Plaintext {
+        bytes,
+        warnings: decrypted.warnings,
+    })
+}
+
+/// The AAD of every container of a document.
+fn container_aads(doc: &Document) -> Vec<String> {
+    let mut aads = std::collections::BTreeSet::new();
+    doc.walk(|v| {
+        for end in 0..=v.path.len() {
+            aads.insert(path::aad(&v.path[..end]));
+        }
+    });
+    aads.into_iter().collect()
+}
+
+/// The metadata of an encrypted document.
+pub fn metadata_of(doc: &Document) -> Result<&Metadata, Error> {
+    match (&doc.metadata, &doc.metadata_error) {
+        (Some(md), _) => Ok(md),
+        (None, Some(e)) => Err(Error::InvalidMetadata(
+            e.trim_start_matches("invalid sops metadata: ").to_string(),
+        )),
+        (None, None) => Err(Error::MetadataNotFound),
+    }
+}
+
+fn verify_mac(cipher: &ValueCipher, metadata: &Metadata, computed: &str) -> Result<(), Error> {
+    if metadata.mac.is_empty() {
+        return Err(Error::BadMac("the file has no MAC".into()));
+    }
+    let aad = mac_aad(&metadata.last_modified)?;
+    let stored = cipher
+        .decrypt(&metadata.mac, aad.as_bytes())
+        .map_err(|e| Error::BadMac(format!("cannot decrypt the MAC: {e}")))?;
+    let stored = String::from_utf8_lossy(&stored.plaintext).into_owned();
+    if stored != computed {
+        return Err(Error::MacMismatch {
+            stored,
+            computed: computed.to_string(),
+        });
+    }
+    Ok(())
+}
+
+struct Run<'a> {
+    format: &'a dyn Format,
+    doc: &'a Document,
+    rules: &'a Rules,
+    cipher: &'a ValueCipher,
+    layout: &'a Layout,
+    mac: Mac,
+    mac_only: bool,
+    values: Vec<Option<Scalar>>,
+    patches: Vec<Patch>,
+    warnings: Vec<String>,
+    error: Option<Error>,
+}
+
+impl Run<'_> {
+    fn visit(&mut self, v: Visit<'_>) -> Result<(), Error> {
+        let leaf = &self.doc.leaves[v.leaf];
+        let encrypted = self.rules.should_encrypt(v.path, v.comments, v.is_comment);
+        let aad = path::aad(v.path);
+        match &leaf.kind {
+            LeafKind::Comment(stored) => {
+                if !encrypted || !is_encrypted(stored) {
+                    return Ok(());
+                }
+                let text = std::str::from_utf8(stored).unwrap_or_default();
+                // Where a tool attaches a comment is a matter of layout heuristics; another
+                // tool's choice is found among the document's other containers.
+                let decrypted = self.cipher.decrypt(text, aad.as_bytes()).ok().or_else(|| {
+                    container_aads(self.doc)
+                        .iter()
+                        .find_map(|other| self.cipher.decrypt(text, other.as_bytes()).ok())
+                });
+                match decrypted {
+                    Some(d) => {
+                        let patch = self.restore(v.leaf, text, Rendering::Comment(&d.plaintext))?;
+                        self.patches.push(patch);
+                    }
+                    None => self.warnings.push(format!(
+                        "a comment in {} could not be decrypted and was kept as it is",
+                        path::Display(v.path)
+                    )),
+                }
+            }
+            LeafKind::Value(scalar) => {
+                if !encrypted {
+                    if !self.mac_only {
+                        self.mac.update(&scalar.plaintext());
+                    }
+                    self.values[v.leaf] = Some(scalar.clone());
+                    return Ok(());
+                }
+                let failure = |reason: String| Error::DecryptValue {
+                    path: path::Display(v.path).to_string(),
+                    reason,
+                };
+                let stored = match scalar {
+                    Scalar::Str(s) if s.is_empty() => {
+                        self.values[v.leaf] = Some(scalar.clone());
+                        return Ok(());
+                    }
+                    Scalar::Str(s) if is_encrypted(s) => std::str::from_utf8(s)
+                        .map_err(|_| failure("the ENC[...] value is not UTF-8".into()))?,
+                    other => {
+                        return Err(failure(format!(
+                            "expected an ENC[...] value, found a plaintext {}; the file was edited by hand: restore the value or re-encrypt the file",
+                            other.type_name()
+                        )))
+                    }
+                };
+                let d = self
+                    .cipher
+                    .decrypt(stored, aad.as_bytes())
+                    .map_err(&failure)?;
+                if d.type_name == "comment" {
+                    // sops stores comments inside lists as list elements.
+                    let patch = self.restore(v.leaf, stored, Rendering::Comment(&d.plaintext))?;
+                    self.patches.push(patch);
+                    return Ok(());
+                }
+                let value =
+                    Scalar::from_plaintext(&d.type_name, d.plaintext.to_vec()).map_err(failure)?;
+                self.mac.update(&value.plaintext());
+                let patch = self.restore(v.leaf, stored, Rendering::Plain(&value))?;
+                self.patches.push(patch);
+                self.values[v.leaf] = Some(value);
+            }
+            LeafKind::Alias(target) => {
+                let value = self.values[*target].clone();
+                if let Some(value) = &value {
+                    if !self.mac_only || encrypted {
+                        self.mac.update(&value.plaintext());
+                    }
+                }
+                self.values[v.leaf] = value;
+            }
+        }
+        Ok(())
+    }
+
+    /// The patch that puts a plaintext back: the recorded spelling if there is one.
+    fn restore(&self, id: usize, stored: &str, plain: Rendering<'_>) -> Result<Patch, Error> {
+        let leaf = &self.doc.leaves[id];
+        if let Ok(value) = EncryptedValue::parse(stored) {
+            if let Some(raw) = self.layout.get(&value.iv) {
+                return Ok(Patch {
+                    range: leaf.span.clone(),
+                    text: raw.to_vec(),
+                });
+            }
+        }
+        self.format.render(self.doc, leaf, plain)
+    }
+}

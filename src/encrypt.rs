@@ -1,0 +1,341 @@
+//! Encrypting a parsed plaintext document: every value the crypt rule selects is replaced in
+//! place by its `ENC[...]`, and the metadata block is added.
+
+use std::collections::HashSet;
+
+use crate::crypto::{DataKey, IvDeriver, IvPath, Mac, ValueCipher};
+use crate::error::Error;
+use crate::format::{FileFormat, Format};
+use crate::keys::{self, RecipientGroups};
+use crate::layout::Layout;
+use crate::metadata::{KeyGroup, Metadata, FORMAT_VERSION, LAYOUT_KEY, SOPS_KEY};
+use crate::path::{self, PathSeg};
+use crate::plain::{self, Stored};
+use crate::rules::{CryptRule, Rules};
+use crate::timestamp::Timestamp;
+use crate::tree::{Document, LeafKind, Node, Patch, Rendering, Visit};
+
+/// What to encrypt, and how.
+pub struct EncryptOptions {
+    /// The crypt rule; `None` encrypts everything (binary files).
+    pub crypt_rule: Option<CryptRule>,
+    /// MAC only the encrypted values.
+    pub mac_only_encrypted: bool,
+    /// Shares needed with several key groups (0 = all).
+    pub shamir_threshold: usize,
+}
+
+impl Default for EncryptOptions {
+    fn default() -> Self {
+        EncryptOptions {
+            crypt_rule: Some(CryptRule::default()),
+            mac_only_encrypted: false,
+            shamir_threshold: 0,
+        }
+    }
+}
+
+/// The data key and its wrapped forms.
+pub struct Keys {
+    /// The data key.
+    pub data_key: DataKey,
+    /// The data key wrapped for every recipient, by key group.
+    pub key_groups: Vec<KeyGroup>,
+}
+
+/// An encrypted file.
+pub struct Encrypted {
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
+    /// Things the user should know (for example, aliases sops cannot read).
+    pub warnings: Vec<String>,
+}
+
+/// Encrypts a whole file with a new data key: parses `input` as `input_format`, converts it
+/// to `output_format` when they differ, and wraps the data key for `recipients`.
+pub fn encrypt_file(
+    input: Vec<u8>,
+    input_format: FileFormat,
+    output_format: FileFormat,
+    recipients: &RecipientGroups,
+    options: &EncryptOptions,
+) -> Result<Encrypted, Error> {
+    let mut doc = input_format.format().parse(input)?;
+    if doc.has_metadata() {
+        return Err(Error::AlreadyEncrypted);
+    }
+    if input_format != output_format {
+        let first = plain::documents(&doc, &Stored)
+            .into_iter()
+            .next()
+            .ok_or(Error::NoDocument)?;
+        let text = output_format.format().emit(&first)?;
+        doc = output_format.format().parse(text)?;
+    }
+    let data_key = DataKey::generate();
+    let key_groups = keys::wrap(recipients, &data_key, options.shamir_threshold)?;
+    let keys = Keys {
+        data_key,
+        key_groups,
+    };
+    encrypt(output_format.format(), &doc, &keys, options, None)
+}
+
+/// The AAD of the MAC: `lastmodified` as Go re-formats it (fraction dropped, offset kept).
+pub(crate) fn mac_aad(last_modified: &str) -> Result<String, Error> {
+    Timestamp::parse_rfc3339(last_modified)
+        .map(|t| t.to_rfc3339())
+        .ok_or_else(|| {
+            Error::InvalidMetadata(format!(
+                "lastmodified {last_modified:?} is not an RFC 3339 time"
+            ))
+        })
+}
+
+const MAC_PATH: [&str; 2] = [SOPS_KEY, "mac"];
+const LAYOUT_PATH: [&str; 2] = [SOPS_KEY, LAYOUT_KEY];
+
+fn sops_path(keys: [&str; 2]) -> Vec<PathSeg> {
+    keys.iter().map(|k| PathSeg::Key(k.to_string())).collect()
+}
+
+/// Encrypts `doc` with `keys`. With `previous` (the metadata of an earlier encryption with
+/// the same data key), `lastmodified` and `mac` stay as they were when the MAC is unchanged,
+/// so re-encrypting an unchanged file changes nothing.
+pub fn encrypt(
+    format: &dyn Format,
+    doc: &Document,
+    keys: &Keys,
+    options: &EncryptOptions,
+    previous: Option<&Metadata>,
+) -> Result<Encrypted, Error> {
+    if doc.has_metadata() {
+        return Err(Error::AlreadyEncrypted);
+    }
+    if doc.branches.is_empty() {
+        return Err(Error::NoDocument);
+    }
+    let rules = Rules::new(options.crypt_rule.as_ref())?;
+    let cipher = ValueCipher::new(&keys.data_key);
+    let ivs = IvDeriver::new(&keys.data_key);
+    let mut run = Run {
+        format,
+        doc,
+        rules: &rules,
+        cipher: &cipher,
+        ivs: &ivs,
+        mac: Mac::new(options.mac_only_encrypted),
+        mac_only: options.mac_only_encrypted,
+        layout: Layout::default(),
+        patches: Vec::new(),
+        warnings: Vec::new(),
+        encrypted: vec![false; doc.leaves.len()],
+        seen_ivs: HashSet::new(),
+        error: None,
+    };
+    doc.walk(|visit| {
+        if run.error.is_none() {
+            if let Err(e) = run.visit(visit) {
+                run.error = Some(e);
+            }
+        }
+    });
+    if let Some(e) = run.error {
+        return Err(e);
+    }
+    let Run {
+        mac,
+        layout,
+        mut patches,
+        mut warnings,
+        ..
+    } = run;
+    if doc.branches.iter().any(|b| matches!(b, Node::List(_))) {
+        warnings.push(
+            "the root of the file is a list: secrets reads the encrypted file, sops cannot (it needs a map at the root)".into(),
+        );
+    }
+    let mac_hex = mac.finish();
+
+    let mut last_modified = None;
+    let mut mac_enc = None;
+    if let Some(prev) = previous {
+        let unchanged = mac_aad(&prev.last_modified)
+            .ok()
+            .and_then(|aad| cipher.decrypt(&prev.mac, aad.as_bytes()).ok())
+            .is_some_and(|d| d.plaintext.as_slice() == mac_hex.as_bytes());
+        if unchanged {
+            last_modified = Some(prev.last_modified.clone());
+            mac_enc = Some(prev.mac.clone());
+        }
+    }
+    let last_modified = last_modified.unwrap_or_else(|| Timestamp::now().to_rfc3339());
+    let mac_enc = match mac_enc {
+        Some(m) => m,
+        None => {
+            let aad = mac_aad(&last_modified)?;
+            let seed = format!("{last_modified}\0{mac_hex}");
+            let segments = sops_path(MAC_PATH);
+            let iv = ivs.derive(
+                IvPath {
+                    document: 0,
+                    segments: &segments,
+                },
+                "str",
+                seed.as_bytes(),
+                0,
+            );
+            cipher.encrypt(mac_hex.as_bytes(), "str", aad.as_bytes(), &iv)
+        }
+    };
+    let layout = (!layout.is_empty()).then(|| {
+        let bytes = layout.to_bytes();
+        let segments = sops_path(LAYOUT_PATH);
+        let iv = ivs.derive(
+            IvPath {
+                document: 0,
+                segments: &segments,
+            },
+            "str",
+            &bytes,
+            0,
+        );
+        cipher.encrypt(&bytes, "str", path::aad(&segments).as_bytes(), &iv)
+    });
+    let shamir_threshold = match (keys.key_groups.len(), options.shamir_threshold) {
+        (n, 0) if n > 1 => n,
+        (_, t) => t,
+    };
+    let metadata = Metadata {
+        key_groups: keys.key_groups.clone(),
+        shamir_threshold,
+        last_modified,
+        mac: mac_enc,
+        crypt_rule: options.crypt_rule.clone(),
+        mac_only_encrypted: options.mac_only_encrypted,
+        version: FORMAT_VERSION.into(),
+        layout,
+        unknown: previous.map(|p| p.unknown.clone()).unwrap_or_default(),
+    };
+    patches.extend(format.metadata_patches(doc, Some(&metadata))?);
+    Ok(Encrypted {
+        bytes: doc.apply(patches),
+        warnings,
+    })
+}
+
+/// The AAD of the layout record.
+pub(crate) fn layout_aad() -> String {
+    path::aad(&sops_path(LAYOUT_PATH))
+}
+
+struct Run<'a> {
+    format: &'a dyn Format,
+    doc: &'a Document,
+    rules: &'a Rules,
+    cipher: &'a ValueCipher,
+    ivs: &'a IvDeriver,
+    mac: Mac,
+    mac_only: bool,
+    layout: Layout,
+    patches: Vec<Patch>,
+    warnings: Vec<String>,
+    /// Which leaves were encrypted, for aliases that point at them.
+    encrypted: Vec<bool>,
+    seen_ivs: HashSet<[u8; 32]>,
+    error: Option<Error>,
+}
+
+impl Run<'_> {
+    fn visit(&mut self, v: Visit<'_>) -> Result<(), Error> {
+        let leaf = &self.doc.leaves[v.leaf];
+        let encrypt = self.rules.should_encrypt(v.path, v.comments, v.is_comment);
+        match &leaf.kind {
+            LeafKind::Comment(text) => {
+                if encrypt && !text.is_empty() {
+                    let enc = self.seal(&v, "comment", text)?;
+                    self.rules.check_encrypted_comment(&enc)?;
+                    let encrypted =
+                        self.format
+                            .render(self.doc, leaf, Rendering::Comment(enc.as_bytes()))?;
+                    self.check_layout(v.leaf, &enc, Rendering::Comment(text))?;
+                    self.patches.push(encrypted);
+                    self.encrypted[v.leaf] = true;
+                }
+            }
+            LeafKind::Value(scalar) => {
+                let plaintext = scalar.plaintext();
+                if !self.mac_only || encrypt {
+                    self.mac.update(&plaintext);
+                }
+                if encrypt && !plaintext.is_empty() {
+                    let enc = self.seal(&v, scalar.type_name(), &plaintext)?;
+                    let encrypted =
+                        self.format
+                            .render(self.doc, leaf, Rendering::Encrypted(&enc))?;
+                    self.check_layout(v.leaf, &enc, Rendering::Plain(scalar))?;
+                    self.patches.push(encrypted);
+                    self.encrypted[v.leaf] = true;
+                }
+            }
+            LeafKind::Alias(target) => {
+                if let LeafKind::Value(scalar) = &self.doc.leaves[*target].kind {
+                    let plaintext = scalar.plaintext();
+                    if !self.mac_only || encrypt {
+                        self.mac.update(&plaintext);
+                    }
+                    let target_encrypted = self.encrypted.get(*target).copied().unwrap_or(false);
+                    if target_encrypted || (encrypt && !plaintext.is_empty()) {
+                        self.warnings.push(format!(
+                            "{} is an alias of an encrypted value: secrets reads this file, sops cannot (sops issue 635); keep anchored values unencrypted or avoid the alias",
+                            path::Display(v.path)
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Encrypts one value with its deterministic IV.
+    fn seal(&mut self, v: &Visit<'_>, type_name: &str, plaintext: &[u8]) -> Result<String, Error> {
+        let at = IvPath {
+            document: v.document,
+            segments: v.path,
+        };
+        // Two leaves with the same place, type and value (duplicate keys, repeated
+        // comments) still get distinct IVs, so each can have its own spelling.
+        let mut occurrence = 0;
+        let iv = loop {
+            let iv = self.ivs.derive(at, type_name, plaintext, occurrence);
+            if self.seen_ivs.insert(iv) {
+                break iv;
+            }
+            occurrence += 1;
+        };
+        Ok(self
+            .cipher
+            .encrypt(plaintext, type_name, path::aad(v.path).as_bytes(), &iv))
+    }
+
+    /// Records the original spelling when writing the value back would not reproduce it.
+    fn check_layout(&mut self, id: usize, enc: &str, plain: Rendering<'_>) -> Result<(), Error> {
+        let leaf = &self.doc.leaves[id];
+        let mut reparsed = leaf.clone();
+        reparsed.style = self.format.encrypted_style(&leaf.style);
+        let raw = self.doc.raw(leaf);
+        let same = match self.format.render(self.doc, &reparsed, plain) {
+            Ok(p) => p.range == leaf.span && p.text == raw,
+            Err(_) => false,
+        };
+        if !same {
+            let value =
+                crate::crypto::EncryptedValue::parse(enc).map_err(|e| Error::EncryptValue {
+                    path: String::new(),
+                    reason: e,
+                })?;
+            self.layout.insert(&value.iv, raw);
+        }
+        Ok(())
+    }
+}

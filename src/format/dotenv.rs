@@ -1,0 +1,362 @@
+//! dotenv, in SOPS's dialect (SOPS_FORMAT.md §6.3).
+//!
+//! A line starting with `#` is a comment; every other non-empty line is `KEY=VALUE`, split at
+//! the first `=`. Key and value are taken verbatim (an `export ` prefix, spaces around `=`,
+//! quotes, a trailing `\r` all stay part of them); the two characters `\n` in a value stand
+//! for a newline. Every value is a string. Metadata is stored as `sops_*` keys after the data.
+//!
+//! One extension, for files sops cannot parse at all: a value that opens a quote (`'` or `"`)
+//! not closed on its line continues on the next lines up to the line that closes it, as
+//! dotenv libraries read it (`KEY="line 1` / `line 2"`). The value is still the verbatim
+//! text, quotes and line breaks included, so sops reads the encrypted file the same way.
+
+use std::ops::Range;
+
+use super::Format;
+use crate::error::Error;
+use crate::metadata::{self, EmptyList, Metadata};
+use crate::plain::Plain;
+use crate::tree::{Document, Leaf, LeafKind, MapItem, Node, Patch, Rendering, Style};
+use crate::value::{go_format_float, Scalar};
+
+/// The dotenv format.
+pub struct Dotenv;
+
+const METADATA_PREFIX: &str = "sops_";
+
+struct State {
+    /// Every `sops_*` line, with its line break when it has one.
+    metadata_lines: Vec<Range<usize>>,
+}
+
+impl Format for Dotenv {
+    fn parse(&self, text: Vec<u8>) -> Result<Document, Error> {
+        let mut items = Vec::new();
+        let mut leaves = Vec::new();
+        let mut metadata_lines = Vec::new();
+        let mut metadata_pairs = Vec::new();
+        let mut start = 0;
+        while start < text.len() {
+            let end = memchr(b'\n', &text[start..]).map_or(text.len(), |i| start + i);
+            let line = &text[start..end];
+            let mut next = (end + 1).min(text.len());
+            if line.is_empty() {
+                start = next;
+                continue;
+            }
+            if line[0] == b'#' {
+                leaves.push(Leaf {
+                    span: start + 1..end,
+                    kind: LeafKind::Comment(line[1..].to_vec()),
+                    style: Style::default(),
+                });
+                items.push(MapItem::Comment(leaves.len() - 1));
+            } else {
+                let eq = memchr(b'=', line).ok_or_else(|| {
+                    Error::syntax_at(
+                        "dotenv",
+                        &text,
+                        start,
+                        "expected KEY=VALUE (comments must start at the beginning of the line)",
+                    )
+                })?;
+                let key = std::str::from_utf8(&line[..eq]).map_err(|_| {
+                    Error::syntax_at("dotenv", &text, start, "the key is not UTF-8")
+                })?;
+                let end = match continuation(&text, start + eq + 1, end) {
+                    Some(value_end) => {
+                        next = (value_end + 1).min(text.len());
+                        value_end
+                    }
+                    None => end,
+                };
+                let value = unescape(&text[start + eq + 1..end]);
+                if let Some(field) = key.strip_prefix(METADATA_PREFIX) {
+                    metadata_lines.push(start..next);
+                    metadata_pairs.push((field.to_string(), value));
+                } else {
+                    leaves.push(Leaf {
+                        span: start + eq + 1..end,
+                        kind: LeafKind::Value(Scalar::str(value)),
+                        style: Style::default(),
+                    });
+                    items.push(MapItem::Pair(key.to_string(), Node::Leaf(leaves.len() - 1)));
+                }
+            }
+            start = next;
+        }
+        let has_metadata = !metadata_pairs.is_empty();
+        let mut doc = Document::new(text, Box::new(State { metadata_lines }));
+        doc.leaves = leaves;
+        doc.branches = vec![Node::Map(items)];
+        if has_metadata {
+            let pairs = metadata_pairs
+                .iter()
+                .map(|(k, v)| (k.as_str(), String::from_utf8_lossy(v).into_owned()));
+            doc.set_metadata(Metadata::from_value(&metadata::unflatten(pairs)));
+        }
+        Ok(doc)
+    }
+
+    fn render(&self, _doc: &Document, leaf: &Leaf, value: Rendering<'_>) -> Result<Patch, Error> {
+        let text = match value {
+            Rendering::Encrypted(enc) => enc.as_bytes().to_vec(),
+            Rendering::Comment(text) => text.to_vec(),
+            Rendering::Plain(scalar) => escape(&scalar_text(scalar)),
+        };
+        Ok(Patch {
+            range: leaf.span.clone(),
+            text,
+        })
+    }
+
+    fn metadata_patches(
+        &self,
+        doc: &Document,
+        metadata: Option<&Metadata>,
+    ) -> Result<Vec<Patch>, Error> {
+        let state: &State = doc.state();
+        let text = &doc.text;
+        let mut removals: Vec<Range<usize>> = state.metadata_lines.clone();
+        // Metadata written after a last line without a line break starts with one; take it
+        // away with the metadata so the file ends as it did.
+        if !text.ends_with(b"\n") {
+            if let Some(last) = removals.last().cloned().filter(|r| r.end == text.len()) {
+                let mut first = removals.len() - 1;
+                while first > 0 && removals[first - 1].end == removals[first].start {
+                    first -= 1;
+                }
+                let run_start = removals[first].start;
+                if run_start > 0 {
+                    removals.drain(first..);
+                    removals.push(run_start - 1..last.end);
+                }
+            }
+        }
+        let mut patches: Vec<Patch> = removals
+            .iter()
+            .map(|r| Patch {
+                range: r.clone(),
+                text: Vec::new(),
+            })
+            .collect();
+        if let Some(md) = metadata {
+            let remaining = doc.apply(patches.clone());
+            let lines: Vec<Vec<u8>> = metadata::flatten(&md.to_value(EmptyList::Null))
+                .into_iter()
+                .map(|(k, v)| {
+                    let mut line = format!("{METADATA_PREFIX}{k}=").into_bytes();
+                    line.extend(escape(v.as_bytes()));
+                    line
+                })
+                .collect();
+            let mut insert = Vec::new();
+            let open_line = !remaining.is_empty() && !remaining.ends_with(b"\n");
+            if open_line {
+                insert.push(b'\n');
+            }
+            insert.extend(lines.join(&b'\n'));
+            if !open_line {
+                insert.push(b'\n');
+            }
+            patches.push(Patch {
+                range: text.len()..text.len(),
+                text: insert,
+            });
+        }
+        Ok(patches)
+    }
+
+    fn emit(&self, value: &Plain) -> Result<Vec<u8>, Error> {
+        let Plain::Map(items) = value else {
+            return Err(Error::Emit(
+                "dotenv output needs a map of keys to values".into(),
+            ));
+        };
+        let mut out = Vec::new();
+        for (key, v) in items {
+            match v {
+                Plain::Scalar(s) => {
+                    out.extend_from_slice(key.as_bytes());
+                    out.push(b'=');
+                    out.extend(escape(&scalar_text(s)));
+                    out.push(b'\n');
+                }
+                Plain::Null => {
+                    out.extend_from_slice(key.as_bytes());
+                    out.extend_from_slice(b"=\n");
+                }
+                Plain::Map(_) | Plain::List(_) => {
+                    return Err(Error::Emit(format!(
+                        "cannot write the nested value of {key:?} to a dotenv file; extract a flat map or choose --output-type yaml/json"
+                    )))
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// When the value starting at `value` opens a quote that its line (ending at `line_end`)
+/// does not close, the end of the line that closes it; `None` when the value is one line.
+fn continuation(text: &[u8], value: usize, line_end: usize) -> Option<usize> {
+    let start = value
+        + text[value..line_end]
+            .iter()
+            .take_while(|b| **b == b' ')
+            .count();
+    let quote = *text.get(start).filter(|q| matches!(q, b'"' | b'\''))?;
+    if closing_quote(&text[start + 1..line_end], quote) {
+        return None;
+    }
+    let mut line_start = line_end + 1;
+    while line_start < text.len() {
+        let end = text[line_start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(text.len(), |i| line_start + i);
+        let line = &text[line_start..end];
+        if closing_quote(line, quote) {
+            return Some(end);
+        }
+        // A line that starts another assignment means the quote was never meant to span lines.
+        if starts_assignment(line) {
+            return None;
+        }
+        line_start = end + 1;
+    }
+    None
+}
+
+/// Whether `line` holds an unescaped `quote`.
+fn closing_quote(line: &[u8], quote: u8) -> bool {
+    let mut escaped = false;
+    for &b in line {
+        match b {
+            b'\\' if !escaped => escaped = true,
+            b if b == quote && !escaped => return true,
+            _ => escaped = false,
+        }
+    }
+    false
+}
+
+/// `NAME=` or `export NAME=`, with NAME an identifier.
+fn starts_assignment(line: &[u8]) -> bool {
+    let line = line.strip_prefix(b"export ").unwrap_or(line);
+    let name_len = line
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+        .count();
+    name_len > 0
+        && !line[0].is_ascii_digit()
+        && line[name_len..]
+            .iter()
+            .find(|b| **b != b' ')
+            .is_some_and(|b| *b == b'=')
+}
+
+/// A scalar as dotenv text.
+fn scalar_text(s: &Scalar) -> Vec<u8> {
+    match s {
+        Scalar::Str(b) => b.to_vec(),
+        Scalar::Int(i) => i.to_string().into_bytes(),
+        Scalar::Float(f) => go_format_float(*f).into_bytes(),
+        Scalar::Bool(b) => b.to_string().into_bytes(),
+        Scalar::Time(t) => t.as_bytes().to_vec(),
+    }
+}
+
+/// `\n` (two characters) → newline.
+fn unescape(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i] == b'\\' && raw.get(i + 1) == Some(&b'n') {
+            out.push(b'\n');
+            i += 2;
+        } else {
+            out.push(raw[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Newline → `\n` (two characters).
+fn escape(value: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(value.len());
+    for &b in value {
+        if b == b'\n' {
+            out.extend_from_slice(b"\\n");
+        } else {
+            out.push(b);
+        }
+    }
+    out
+}
+
+fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
+    haystack.iter().position(|&b| b == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_sops_dialect() {
+        let doc = Dotenv
+            .parse(b"# c\nexport FOO=bar\nSPACED = v \nM=a\\nb\r\n\nEQ=a=b".to_vec())
+            .unwrap();
+        let Node::Map(items) = &doc.branches[0] else {
+            panic!("dotenv roots are maps")
+        };
+        assert_eq!(items.len(), 5);
+        let value = |i: usize| match &items[i] {
+            MapItem::Pair(k, Node::Leaf(id)) => match &doc.leaves[*id].kind {
+                LeafKind::Value(Scalar::Str(v)) => (k.clone(), v.to_vec()),
+                _ => unreachable!(),
+            },
+            _ => unreachable!(),
+        };
+        assert_eq!(value(1), ("export FOO".into(), b"bar".to_vec()));
+        assert_eq!(value(2), ("SPACED ".into(), b" v ".to_vec()));
+        assert_eq!(value(3), ("M".into(), b"a\nb\r".to_vec()));
+        assert_eq!(value(4), ("EQ".into(), b"a=b".to_vec()));
+        assert!(Dotenv.parse(b"  # indented\n".to_vec()).is_err());
+    }
+
+    #[test]
+    fn quoted_values_may_span_lines() {
+        let doc = Dotenv
+            .parse(b"A='line 1\nline 2'\nB=\"x \\\"q\\\"\nend\"\nC=\"open\nD=1\n".to_vec())
+            .unwrap();
+        let Node::Map(items) = &doc.branches[0] else {
+            panic!()
+        };
+        let values: Vec<(String, Vec<u8>)> = items
+            .iter()
+            .map(|i| match i {
+                MapItem::Pair(k, Node::Leaf(id)) => match &doc.leaves[*id].kind {
+                    LeafKind::Value(Scalar::Str(v)) => (k.clone(), v.to_vec()),
+                    _ => unreachable!(),
+                },
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(values[0], ("A".into(), b"'line 1\nline 2'".to_vec()));
+        assert_eq!(values[1], ("B".into(), b"\"x \\\"q\\\"\nend\"".to_vec()));
+        // An unclosed quote followed by another assignment stays a one-line value.
+        assert_eq!(values[2], ("C".into(), b"\"open".to_vec()));
+        assert_eq!(values[3], ("D".into(), b"1".to_vec()));
+    }
+
+    #[test]
+    fn emit_rejects_nested_values() {
+        let nested = Plain::Map(vec![("a".into(), Plain::List(vec![]))]);
+        assert!(Dotenv.emit(&nested).is_err());
+        let flat = Plain::Map(vec![("A".into(), Plain::Scalar(Scalar::str("x\ny")))]);
+        assert_eq!(Dotenv.emit(&flat).unwrap(), b"A=x\\ny\n");
+    }
+}

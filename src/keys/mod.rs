@@ -1,0 +1,224 @@
+//! Key services: wrapping a file's data key for recipients, and recovering it.
+//!
+//! Each key type (`age`, `pgp`, `kms`, ...) is one module implementing [`Recipient`] (wrap for
+//! one master key, as named on the command line or in `.sops.yaml`) and [`Identity`] (try to
+//! unwrap stored keys of its type). Like `age::Identity`, unwrapping answers `None` for "not
+//! mine" and `Some(Err)` for "mine, but it failed". Key groups and Shamir sharing sit on top
+//! and never look inside a key type.
+
+pub mod age;
+
+use zeroize::Zeroizing;
+
+use crate::crypto::{shamir, DataKey};
+use crate::error::Error;
+use crate::metadata::{KeyGroup, Metadata, StoredKey};
+
+/// Bytes recovered from a stored key: the data key, or a Shamir share of it.
+pub type Secret = Zeroizing<Vec<u8>>;
+
+/// A master key a data key can be wrapped for.
+pub trait Recipient: Send + Sync {
+    /// The metadata list its entries go to (`age`, `pgp`, ...).
+    fn kind(&self) -> &'static str;
+    /// How users name it (recipient, fingerprint, ARN).
+    fn id(&self) -> String;
+    /// Wraps `secret` (a data key or a share) into a stored key entry.
+    fn wrap(&self, secret: &[u8]) -> Result<StoredKey, Error>;
+}
+
+/// Something that can recover secrets from stored keys of one type.
+pub trait Identity: Send + Sync {
+    /// The metadata list it reads (`age`, `pgp`, ...).
+    fn kind(&self) -> &'static str;
+    /// `None` when this machine holds nothing for `key`; `Some(Err)` when it does but
+    /// unwrapping failed.
+    fn unwrap(&self, key: &StoredKey) -> Option<Result<Secret, Error>>;
+    /// A hint on how to make keys of this type available, for error messages.
+    fn hint(&self) -> String;
+}
+
+/// Recipients grouped as the file's key groups.
+pub type RecipientGroups = Vec<Vec<Box<dyn Recipient>>>;
+
+/// Wraps a new data key for every recipient: the whole key with one group, a Shamir share
+/// per group with several.
+pub fn wrap(
+    groups: &RecipientGroups,
+    key: &DataKey,
+    threshold: usize,
+) -> Result<Vec<KeyGroup>, Error> {
+    if groups.iter().all(|g| g.is_empty()) {
+        return Err(Error::NoRecipients);
+    }
+    let shares: Vec<Secret> = if groups.len() == 1 {
+        vec![Zeroizing::new(key.expose().to_vec())]
+    } else {
+        let threshold = if threshold == 0 {
+            groups.len()
+        } else {
+            threshold
+        };
+        shamir::split(key.expose(), groups.len(), threshold).map_err(Error::Rules)?
+    };
+    groups
+        .iter()
+        .zip(&shares)
+        .map(|(group, share)| group.iter().map(|r| r.wrap(share)).collect())
+        .collect()
+}
+
+/// Every identity this machine can use, one per key type.
+pub struct Keyring {
+    identities: Vec<Box<dyn Identity>>,
+    /// Key types to try first, in order (`--decryption-order`).
+    order: Vec<String>,
+}
+
+impl Keyring {
+    /// The identities of every key type, configured from the environment as sops does;
+    /// nothing is loaded or contacted until a key of that type needs unwrapping.
+    pub fn from_env() -> Keyring {
+        Keyring {
+            identities: vec![Box::new(age::AgeIdentities::from_env())],
+            order: vec!["age".into(), "pgp".into()],
+        }
+    }
+
+    /// A keyring of the given identities.
+    pub fn new(identities: Vec<Box<dyn Identity>>) -> Keyring {
+        Keyring {
+            identities,
+            order: vec!["age".into(), "pgp".into()],
+        }
+    }
+
+    /// Sets the order in which key types are tried (`age,pgp,kms,...`); a type named twice
+    /// is an error.
+    pub fn set_order(&mut self, order: &[String]) -> Result<(), Error> {
+        for (i, kind) in order.iter().enumerate() {
+            if order[..i].contains(kind) {
+                return Err(Error::Conflict(format!(
+                    "--decryption-order names {kind} twice"
+                )));
+            }
+        }
+        self.order = order.to_vec();
+        Ok(())
+    }
+
+    /// Recovers the data key of a file.
+    pub fn data_key(&self, metadata: &Metadata) -> Result<DataKey, Error> {
+        let groups = &metadata.key_groups;
+        let mut failures = Vec::new();
+        let mut shares = Vec::new();
+        for (index, group) in groups.iter().enumerate() {
+            match self.unwrap_group(group, &mut failures) {
+                Some(secret) if groups.len() == 1 => {
+                    return DataKey::from_slice(&secret).ok_or_else(|| {
+                        Error::NoDataKey("the recovered data key is not 32 bytes long".into())
+                    });
+                }
+                Some(secret) => shares.push(secret),
+                None if groups.len() > 1 => {
+                    failures.push(format!("key group {} gave no share", index + 1))
+                }
+                None => {}
+            }
+        }
+        if groups.len() > 1 {
+            let threshold = if metadata.shamir_threshold == 0 {
+                groups.len()
+            } else {
+                metadata.shamir_threshold
+            };
+            if shares.len() >= threshold {
+                let parts: Vec<&[u8]> = shares.iter().map(|s| s.as_slice()).collect();
+                let key = shamir::combine(&parts).map_err(Error::NoDataKey)?;
+                return DataKey::from_slice(&key).ok_or_else(|| {
+                    Error::NoDataKey("the combined data key is not 32 bytes long".into())
+                });
+            }
+            failures.push(format!(
+                "{} of {threshold} needed key groups could be decrypted",
+                shares.len()
+            ));
+        }
+        Err(Error::NoDataKey(format!(
+            "no key of the file is available here ({}); {}",
+            failures.join("; "),
+            self.hints(metadata)
+        )))
+    }
+
+    fn unwrap_group(&self, group: &[StoredKey], failures: &mut Vec<String>) -> Option<Secret> {
+        let rank = |k: &StoredKey| {
+            self.order
+                .iter()
+                .position(|o| *o == k.kind)
+                .unwrap_or(self.order.len())
+        };
+        let mut keys: Vec<&StoredKey> = group.iter().collect();
+        keys.sort_by_key(|k| rank(k));
+        for key in keys {
+            let label = key_label(key);
+            let Some(identity) = self.identities.iter().find(|i| i.kind() == key.kind) else {
+                failures.push(format!("{label}: this build cannot use {} keys", key.kind));
+                continue;
+            };
+            match identity.unwrap(key) {
+                Some(Ok(secret)) => return Some(secret),
+                Some(Err(e)) => failures.push(format!("{label}: {e}")),
+                None => failures.push(format!("{label}: no matching identity")),
+            }
+        }
+        None
+    }
+
+    fn hints(&self, metadata: &Metadata) -> String {
+        let mut hints: Vec<String> = Vec::new();
+        for (_, key) in metadata.keys() {
+            if let Some(identity) = self.identities.iter().find(|i| i.kind() == key.kind) {
+                let hint = identity.hint();
+                if !hints.contains(&hint) {
+                    hints.push(hint);
+                }
+            }
+        }
+        if hints.is_empty() {
+            "make one of the file's keys available".into()
+        } else {
+            hints.join("; ")
+        }
+    }
+}
+
+/// How a stored key is named in messages: its type and id.
+pub fn key_label(key: &StoredKey) -> String {
+    let id = [
+        "recipient",
+        "fp",
+        "arn",
+        "resource_id",
+        "key_name",
+        "vault_url",
+        "key_id",
+    ]
+    .iter()
+    .find_map(|f| key.get(f))
+    .unwrap_or("?");
+    format!("{} {id}", key.kind)
+}
+
+/// Parses recipients of one key type from a comma-separated list, as on the command line.
+pub fn parse_recipients(kind: &str, list: &str) -> Result<Vec<Box<dyn Recipient>>, Error> {
+    let items = list.split(',').map(str::trim).filter(|s| !s.is_empty());
+    match kind {
+        "age" => items
+            .map(|s| age::AgeRecipient::parse(s).map(|r| Box::new(r) as Box<dyn Recipient>))
+            .collect(),
+        other => Err(Error::Unsupported(format!(
+            "key type {other} is not supported by this build"
+        ))),
+    }
+}

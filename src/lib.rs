@@ -1,0 +1,45 @@
+//! `secrets` keeps secret files encrypted in git, value by value, in the SOPS file format.
+//!
+//! A file is parsed into a [`tree::Document`]: its original text plus a tree of leaves that
+//! point at byte spans. Encryption replaces each selected value's span with its
+//! `ENC[AES256_GCM,...]` and appends the metadata block; decryption does the reverse. Nothing
+//! else in the file changes, so layout, comments and key order survive, and with
+//! deterministic IVs an unchanged value keeps its exact ciphertext.
+//!
+//! ```no_run
+//! use secrets::{format::FileFormat, keys, encrypt, decrypt, crypto::DataKey};
+//!
+//! let format = FileFormat::Yaml.format();
+//! let doc = format.parse(b"password: hunter2\n".to_vec())?;
+//! let recipients = vec![keys::parse_recipients("age", "age1...")?];
+//! let data_key = DataKey::generate();
+//! let key_groups = keys::wrap(&recipients, &data_key, 0)?;
+//! let keys = encrypt::Keys { data_key, key_groups };
+//! let sealed = encrypt::encrypt(format, &doc, &keys, &Default::default(), None)?;
+//!
+//! let doc = format.parse(sealed.bytes)?;
+//! let key = keys::Keyring::from_env().data_key(decrypt::metadata_of(&doc)?)?;
+//! let plain = decrypt::decrypt(format, &doc, &key, Default::default())?;
+//! assert_eq!(plain.bytes, b"password: hunter2\n");
+//! # Ok::<(), secrets::Error>(())
+//! ```
+
+#![deny(missing_docs)]
+
+pub mod crypto;
+pub mod decrypt;
+pub mod encrypt;
+mod error;
+pub mod format;
+pub mod io;
+pub mod keys;
+pub mod layout;
+pub mod metadata;
+pub mod path;
+pub mod plain;
+pub mod rules;
+pub mod timestamp;
+pub mod tree;
+pub mod value;
+
+pub use error::{exit_code, Error, Result};

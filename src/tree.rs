@@ -1,0 +1,352 @@
+//! The document model every format parses into: the original text, and a SOPS tree whose
+//! leaves point at byte spans of that text.
+//!
+//! Encrypting or decrypting never re-serializes the tree: it replaces leaf spans in the
+//! original text, so everything else (layout, comments, quoting, key order) stays as it was.
+
+use std::any::Any;
+use std::ops::Range;
+
+use crate::metadata::Metadata;
+use crate::path::PathSeg;
+use crate::value::Scalar;
+
+/// Index of a leaf in [`Document::leaves`].
+pub type LeafId = usize;
+
+/// A parsed file.
+pub struct Document {
+    /// The file's bytes.
+    pub text: Vec<u8>,
+    /// The root of each document (several only in multi-document YAML): a map, or a list
+    /// for JSON files whose root is an array (which sops cannot read).
+    pub branches: Vec<Node>,
+    /// Every leaf, referenced from the tree by index.
+    pub leaves: Vec<Leaf>,
+    /// The SOPS metadata, when the file has valid metadata.
+    pub metadata: Option<Metadata>,
+    /// Why the file's metadata block is invalid, when it has one that is.
+    pub metadata_error: Option<String>,
+    /// Whatever the format needs to place or remove the metadata block.
+    pub(crate) state: Box<dyn Any + Send + Sync>,
+}
+
+/// An entry of a map, in file order.
+#[derive(Clone, Debug)]
+pub enum MapItem {
+    /// A key and its value.
+    Pair(String, Node),
+    /// A comment among the entries.
+    Comment(LeafId),
+}
+
+/// A value in the tree.
+#[derive(Clone, Debug)]
+pub enum Node {
+    /// A map (ordered; duplicate keys kept as they are).
+    Map(Vec<MapItem>),
+    /// A list; comments inside lists are `Leaf`s whose kind is a comment.
+    List(Vec<Node>),
+    /// A scalar, comment or alias leaf.
+    Leaf(LeafId),
+    /// `null`: never encrypted, not part of the MAC.
+    Null,
+}
+
+/// A leaf of the tree.
+#[derive(Clone, Debug)]
+pub struct Leaf {
+    /// The bytes of the text this value occupies; replaced when the value is encrypted or
+    /// decrypted. Empty for aliases.
+    pub span: Range<usize>,
+    /// What the leaf holds.
+    pub kind: LeafKind,
+    /// How the value is written where it stands.
+    pub style: Style,
+}
+
+/// What a leaf holds, as stored in the file.
+#[derive(Clone, Debug)]
+pub enum LeafKind {
+    /// A scalar: typed in a plaintext file; in an encrypted file, encrypted values are
+    /// strings holding `ENC[...]`.
+    Value(Scalar),
+    /// A comment's text after its marker (`#` or `;`).
+    Comment(Vec<u8>),
+    /// A YAML alias: stands for the value of another leaf (SOPS expands aliases).
+    Alias(LeafId),
+}
+
+/// How a value is written; each format gives these their meaning.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Style {
+    /// Quoting of the value.
+    pub quote: Quote,
+    /// The value is inside a flow collection (YAML `{...}`/`[...]`).
+    pub in_flow: bool,
+    /// Column of the line the value belongs to (its key or list dash); continuation lines of
+    /// a multi-line value are indented from here.
+    pub indent: usize,
+    /// Extra indentation per nesting level used by the file.
+    pub indent_step: usize,
+    /// Offset where the list item holding this value starts (its `-`), for values that must
+    /// turn into something that is not a list item (a comment stored in a list by sops).
+    pub item_start: Option<usize>,
+}
+
+/// The quoting of a scalar.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Quote {
+    /// No quotes: YAML plain scalar, JSON number/literal, dotenv/INI value.
+    #[default]
+    Bare,
+    /// `'...'`.
+    Single,
+    /// `"..."`.
+    Double,
+    /// A YAML block scalar; `header` is its indicator (`|`, `>-`, `|2+`, ...).
+    Block {
+        /// `true` for `|`, `false` for `>`.
+        literal: bool,
+        /// Column of the block's content lines.
+        content_indent: usize,
+    },
+}
+
+/// What to write in place of a leaf.
+#[derive(Clone, Copy, Debug)]
+pub enum Rendering<'a> {
+    /// A value's `ENC[...]` string.
+    Encrypted(&'a str),
+    /// A plaintext value.
+    Plain(&'a Scalar),
+    /// A comment, as its text after the marker (plaintext or `ENC[...]`).
+    Comment(&'a [u8]),
+}
+
+/// A replacement of a byte range of the text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Patch {
+    /// The replaced bytes.
+    pub range: Range<usize>,
+    /// The new bytes.
+    pub text: Vec<u8>,
+}
+
+impl Document {
+    /// A document over `text` with no leaves yet.
+    pub(crate) fn new(text: Vec<u8>, state: Box<dyn Any + Send + Sync>) -> Document {
+        Document {
+            text,
+            branches: Vec::new(),
+            leaves: Vec::new(),
+            metadata: None,
+            metadata_error: None,
+            state,
+        }
+    }
+
+    /// Whether the file has a metadata block, valid or not.
+    pub fn has_metadata(&self) -> bool {
+        self.metadata.is_some() || self.metadata_error.is_some()
+    }
+
+    /// Records a metadata block read from the file.
+    pub(crate) fn set_metadata(&mut self, parsed: Result<Metadata, crate::error::Error>) {
+        match parsed {
+            Ok(md) => self.metadata = Some(md),
+            Err(e) => self.metadata_error = Some(e.to_string()),
+        }
+    }
+
+    /// The format state, as the format that made this document stored it.
+    pub(crate) fn state<T: 'static>(&self) -> &T {
+        self.state
+            .downcast_ref()
+            .expect("a document is rendered by the format that parsed it")
+    }
+
+    /// The text a leaf occupies.
+    pub fn raw(&self, leaf: &Leaf) -> &[u8] {
+        &self.text[leaf.span.clone()]
+    }
+
+    /// Visits every leaf in SOPS tree order (documents in order, depth first, file order),
+    /// with its path and the comment stack SOPS's crypt rules look at.
+    pub fn walk(&self, mut visit: impl FnMut(Visit<'_>)) {
+        let mut path = Vec::new();
+        let mut stack = Vec::new();
+        for (document, branch) in self.branches.iter().enumerate() {
+            let mut w = Walker {
+                doc: self,
+                document,
+                path: &mut path,
+                stack: &mut stack,
+                visit: &mut visit,
+            };
+            w.node(branch);
+        }
+    }
+
+    /// Applies patches (sorted, non-overlapping) to the text.
+    pub fn apply(&self, mut patches: Vec<Patch>) -> Vec<u8> {
+        patches.sort_by_key(|p| (p.range.start, p.range.end));
+        let extra: usize = patches.iter().map(|p| p.text.len()).sum();
+        let mut out = Vec::with_capacity(self.text.len() + extra);
+        let mut at = 0;
+        for p in patches {
+            debug_assert!(p.range.start >= at, "overlapping patches");
+            out.extend_from_slice(&self.text[at..p.range.start]);
+            out.extend_from_slice(&p.text);
+            at = p.range.end;
+        }
+        out.extend_from_slice(&self.text[at..]);
+        out
+    }
+
+    /// The node at `path`, if any.
+    pub fn find(&self, path: &[PathSeg]) -> Option<NodeRef<'_>> {
+        let mut node = NodeRef::from(self.branches.first()?);
+        for seg in path {
+            node = match (node, seg) {
+                (NodeRef::Map(items), PathSeg::Key(k)) => {
+                    items.iter().rev().find_map(|item| match item {
+                        MapItem::Pair(key, v) if key == k => Some(NodeRef::from(v)),
+                        _ => None,
+                    })?
+                }
+                (NodeRef::List(items), PathSeg::Index(i)) => items
+                    .iter()
+                    .filter(|n| !self.is_comment_node(n))
+                    .nth(*i)
+                    .map(NodeRef::from)?,
+                _ => return None,
+            };
+        }
+        Some(node)
+    }
+
+    /// Whether a list element is a comment (comments live in lists as leaves).
+    pub fn is_comment_node(&self, node: &Node) -> bool {
+        matches!(node, Node::Leaf(id) if matches!(self.leaves[*id].kind, LeafKind::Comment(_)))
+    }
+}
+
+/// A borrowed node, for lookups.
+#[derive(Clone, Copy, Debug)]
+pub enum NodeRef<'a> {
+    /// A map.
+    Map(&'a [MapItem]),
+    /// A list.
+    List(&'a [Node]),
+    /// A leaf.
+    Leaf(LeafId),
+    /// `null`.
+    Null,
+}
+
+impl<'a> From<&'a Node> for NodeRef<'a> {
+    fn from(n: &'a Node) -> Self {
+        match n {
+            Node::Map(m) => NodeRef::Map(m),
+            Node::List(l) => NodeRef::List(l),
+            Node::Leaf(id) => NodeRef::Leaf(*id),
+            Node::Null => NodeRef::Null,
+        }
+    }
+}
+
+/// One leaf visit of [`Document::walk`].
+pub struct Visit<'a> {
+    /// The leaf.
+    pub leaf: LeafId,
+    /// Index of its document.
+    pub document: usize,
+    /// Keys and list indexes from the root (for a comment: its container's path).
+    pub path: &'a [PathSeg],
+    /// SOPS's comment stack: one list per nesting level of the comments seen since the
+    /// last non-comment item at that level, as stored in the file.
+    pub comments: &'a [Vec<&'a [u8]>],
+    /// Whether the leaf is a comment.
+    pub is_comment: bool,
+}
+
+struct Walker<'d, 'v, F> {
+    doc: &'d Document,
+    document: usize,
+    path: &'v mut Vec<PathSeg>,
+    stack: &'v mut Vec<Vec<&'d [u8]>>,
+    visit: &'v mut F,
+}
+
+impl<'d, F: FnMut(Visit<'_>)> Walker<'d, '_, F> {
+    fn comment_text(&self, id: LeafId) -> &'d [u8] {
+        match &self.doc.leaves[id].kind {
+            LeafKind::Comment(text) => text,
+            _ => &[],
+        }
+    }
+
+    fn leaf(&mut self, id: LeafId, is_comment: bool) {
+        (self.visit)(Visit {
+            leaf: id,
+            document: self.document,
+            path: self.path,
+            comments: self.stack,
+            is_comment,
+        });
+    }
+
+    fn node(&mut self, node: &'d Node) {
+        match node {
+            Node::Map(items) => self.map(items),
+            Node::List(items) => self.list(items),
+            Node::Leaf(id) => {
+                let is_comment = matches!(self.doc.leaves[*id].kind, LeafKind::Comment(_));
+                self.leaf(*id, is_comment);
+            }
+            Node::Null => {}
+        }
+    }
+
+    fn map(&mut self, items: &'d [MapItem]) {
+        self.stack.push(Vec::new());
+        for item in items {
+            match item {
+                MapItem::Comment(id) => {
+                    let text = self.comment_text(*id);
+                    self.stack.last_mut().expect("pushed above").push(text);
+                    self.leaf(*id, true);
+                }
+                MapItem::Pair(key, value) => {
+                    self.path.push(PathSeg::Key(key.clone()));
+                    self.node(value);
+                    self.path.pop();
+                    self.stack.last_mut().expect("pushed above").clear();
+                }
+            }
+        }
+        self.stack.pop();
+    }
+
+    fn list(&mut self, items: &'d [Node]) {
+        self.stack.push(Vec::new());
+        let mut index = 0;
+        for item in items {
+            if self.doc.is_comment_node(item) {
+                if let Node::Leaf(id) = item {
+                    let text = self.comment_text(*id);
+                    self.stack.last_mut().expect("pushed above").push(text);
+                    self.leaf(*id, true);
+                }
+                continue;
+            }
+            self.path.push(PathSeg::Index(index));
+            self.node(item);
+            self.path.pop();
+            index += 1;
+            self.stack.last_mut().expect("pushed above").clear();
+        }
+        self.stack.pop();
+    }
+}
