@@ -14,38 +14,67 @@
 //!    N's container and the innermost container around P whose entries are at or left of x;
 //! 5. otherwise: C (a foot comment of P).
 //!
-//! After the last entry of a document, a run belongs to the root once a blank line precedes
-//! it, else to the innermost container around P whose entries are at or left of x.
+//! Comments after a document's last entry are placed with the `sops:` entry after them, as
+//! they stand in the encrypted file that sops reads.
 
 use std::ops::Range;
 
 use super::parse::{column, line_start, Built, Container, Item};
 use crate::tree::{Leaf, LeafKind, Style};
 
+/// An entry (map key or list dash) as comments see it.
+#[derive(Clone, Copy)]
+struct Entry {
+    start: usize,
+    container: usize,
+    col: usize,
+}
+
 /// Finds the comments outside `skip` ranges and adds them to the containers of `built`.
-pub(super) fn attach(text: &[u8], built: &mut Built, skip: &[Range<usize>]) {
-    let mut entries: Vec<(usize, usize)> = Vec::new();
+/// `metadata` gives, per document, where its `sops:` entry is or will be written: comments
+/// are placed as sops will see them, with that entry after them.
+pub(super) fn attach(
+    text: &[u8],
+    built: &mut Built,
+    skip: &[Range<usize>],
+    metadata: &[(usize, usize)],
+) {
+    let mut entries: Vec<Entry> = Vec::new();
     for (cid, c) in built.containers.iter().enumerate() {
         for item in &c.items {
             match item {
-                Item::Entry { start, .. } if !skip.iter().any(|r| r.contains(start)) => {
-                    entries.push((*start, cid))
-                }
+                Item::Entry { start, .. } if !skip.iter().any(|r| r.contains(start)) => entries
+                    .push(Entry {
+                        start: *start,
+                        container: cid,
+                        col: column(text, *start),
+                    }),
                 _ => {}
             }
         }
     }
-    entries.sort_unstable();
+    let comments = comment_starts(text, &built.tokens, skip);
+    if built.documents.is_empty() {
+        return;
+    }
+    for (document, &(start, col)) in metadata.iter().enumerate() {
+        if document < built.documents.len() {
+            let container = root_of(built, document);
+            entries.push(Entry {
+                start,
+                container,
+                col,
+            });
+        }
+    }
+    entries.sort_unstable_by_key(|e| e.start);
 
-    for pos in comment_starts(text, &built.tokens, skip) {
+    for pos in comments {
         let document = built
             .documents
             .iter()
             .position(|d| d.end > pos)
-            .unwrap_or(built.documents.len().saturating_sub(1));
-        if built.documents.is_empty() {
-            return;
-        }
+            .unwrap_or(built.documents.len() - 1);
         let cid = choose_container(text, built, &entries, pos, document);
         let line_end = text[pos..]
             .iter()
@@ -74,47 +103,45 @@ pub(super) fn attach(text: &[u8], built: &mut Built, skip: &[Range<usize>]) {
 fn choose_container(
     text: &[u8],
     built: &mut Built,
-    entries: &[(usize, usize)],
+    entries: &[Entry],
     pos: usize,
     document: usize,
 ) -> usize {
     let containers = &built.containers;
-    let same_doc = |cid: usize| containers[cid].document == document;
-    let split = entries.partition_point(|&(start, _)| start < pos);
+    let same_doc = |e: &&Entry| containers[e.container].document == document;
+    let split = entries.partition_point(|e| e.start < pos);
     let own_line = text[line_start(text, pos)..pos]
         .iter()
         .all(|b| matches!(b, b' ' | b'\t'));
     if !own_line {
-        if let Some(&(_, cid)) = entries[..split]
+        if let Some(e) = entries[..split]
             .iter()
             .rev()
-            .take_while(|(start, _)| !text[*start..pos].contains(&b'\n'))
-            .find(|(_, cid)| same_doc(*cid))
+            .take_while(|e| !text[e.start..pos].contains(&b'\n'))
+            .find(same_doc)
         {
-            return cid;
+            return e.container;
         }
     }
-    let next = entries[split..]
-        .iter()
-        .find(|(_, cid)| same_doc(*cid))
-        .copied();
-    let prev = entries[..split]
-        .iter()
-        .rev()
-        .find(|(_, cid)| same_doc(*cid))
-        .copied();
-    if let Some((start, cid)) = next {
-        let opens_block = containers[cid].items.iter().find_map(|i| match i {
+    let next = entries[split..].iter().find(same_doc).copied();
+    let prev = entries[..split].iter().rev().find(same_doc).copied();
+    if let Some(n) = next {
+        let opens_block = containers[n.container].items.iter().find_map(|i| match i {
             Item::Entry { start, .. } => Some(*start),
             Item::Comment { .. } => None,
-        }) == Some(start);
+        }) == Some(n.start);
         if opens_block || prev.is_none() {
-            return cid;
+            return n.container;
         }
     }
-    let Some((_, prev_cid)) = prev else {
+    let Some(Entry {
+        container: prev_cid,
+        ..
+    }) = prev
+    else {
         return root_of(built, document);
     };
+    let containers = &built.containers;
     let prev = &containers[prev_cid];
     let prev_col = prev.col.unwrap_or(0);
     let ctx = run_context(text, pos, prev_col);
@@ -140,19 +167,21 @@ fn choose_container(
     if ctx.split_after {
         return prev_cid;
     }
-    let Some((next_start, next_cid)) = next else {
-        // After the document's last entry: a foot comment of the document once a blank
-        // line separates it, else of the block it is indented to.
-        return if ctx.blank_before {
-            root_of(built, document)
-        } else {
-            around()
-        };
+    // Every document ends with its `sops:` entry, so a next entry always exists.
+    let Some(Entry {
+        container: next_cid,
+        col: next_col,
+        ..
+    }) = next
+    else {
+        return prev_cid;
     };
-    let heads_next = x == column(text, next_start);
+    let heads_next = x == next_col;
     let foot_then_blank = ctx.first_after_content && ctx.blank_after;
     // A sequence whose dashes stand at its parent's column adds no indentation level.
-    if indentless(prev_cid) && heads_next && !foot_then_blank {
+    // An indentless sequence ends without a dedent at an entry of its parent's column:
+    // comments before that entry are its head comments.
+    if indentless(prev_cid) && (heads_next || next_col == prev_col) && !foot_then_blank {
         return next_cid;
     }
     if x >= prev_col {
@@ -189,8 +218,6 @@ struct Context {
     x: usize,
     /// The block directly follows a content line.
     first_after_content: bool,
-    /// A blank line precedes the run.
-    blank_before: bool,
     /// A blank line follows the block.
     blank_after: bool,
     /// Another block of the same run follows this one.
@@ -260,7 +287,6 @@ fn run_context(text: &[u8], pos: usize, prev_col: usize) -> Context {
     Context {
         x: lines[block_start].1,
         first_after_content: block_start == 0 && matches!(before, Some(None)) && first > 0,
-        blank_before: block_start == 0 && before.is_none(),
         blank_after: matches!(block_end, Some(None)),
         split_after,
     }

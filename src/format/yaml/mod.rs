@@ -51,6 +51,14 @@ impl Format for Yaml {
             )
         })?;
         let mut built = parse::build(s)?;
+        if built.documents.is_empty() && !s.trim().is_empty() {
+            // Only comments: one empty document holds them (and the metadata).
+            built.documents.push(parse::DocInfo {
+                root: None,
+                end: s.len(),
+                flow_root: false,
+            });
+        }
         let mut metadata_value = None;
         let mut metadata_ranges = Vec::new();
         let mut docs = Vec::new();
@@ -72,7 +80,15 @@ impl Format for Yaml {
             }
             docs.push(state);
         }
-        comments::attach(&text, &mut built, &metadata_ranges);
+        // Comments are placed as sops sees them: before the document's `sops:` entry.
+        let metadata_entries: Vec<(usize, usize)> = docs
+            .iter()
+            .map(|d| match &d.metadata {
+                Some(range) => (range.start + d.root_col, d.root_col),
+                None => (d.end, d.root_col),
+            })
+            .collect();
+        comments::attach(&text, &mut built, &metadata_ranges, &metadata_entries);
         let indent_step = indent_step(&built);
         let newline = if s.contains("\r\n") { "\r\n" } else { "\n" };
         let Built {

@@ -45,7 +45,17 @@ pub fn plain_ok(s: &str, in_flow: bool) -> bool {
     if in_flow && s.contains(":") {
         return false;
     }
-    matches!(resolve("", false, s), Ok(Resolved::Value(Scalar::Str(_))))
+    !reads_as_other_type(s)
+}
+
+/// Whether plain `s` would read as something other than this string: to yaml.v3, or to a
+/// YAML 1.1 reader for which `yes`, `on`, `n` are booleans (yaml.v3 quotes those too).
+fn reads_as_other_type(s: &str) -> bool {
+    const OLD_BOOLS: [&str; 16] = [
+        "y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "n", "N", "no", "No", "NO", "off", "Off",
+        "OFF",
+    ];
+    OLD_BOOLS.contains(&s) || !matches!(resolve("", false, s), Ok(Resolved::Value(Scalar::Str(_))))
 }
 
 /// Characters YAML allows unescaped.
@@ -113,9 +123,8 @@ pub fn inline_string(s: &str, in_flow: bool) -> String {
     }
     // As yaml.v3: text that would read as another type is double-quoted, other text that
     // cannot be plain single-quoted when it can be.
-    let other_type = !matches!(resolve("", false, s), Ok(Resolved::Value(Scalar::Str(_))));
     match single_quoted(s) {
-        Some(single) if !other_type => single,
+        Some(single) if !reads_as_other_type(s) => single,
         _ => double_quoted(s),
     }
 }
@@ -278,7 +287,6 @@ mod tests {
     fn plain_only_when_it_reads_back() {
         for ok in [
             "hello",
-            "yes",
             "-foo",
             "ENC[AES256_GCM,data:abc=,iv:x,tag:y,type:str]",
             "^(password|token)$",
@@ -338,7 +346,7 @@ mod tests {
                 "l".into(),
                 Plain::List(vec![
                     Plain::Map(vec![
-                        ("x".into(), Plain::Scalar(Scalar::str("y"))),
+                        ("x".into(), Plain::Scalar(Scalar::str("why"))),
                         ("z".into(), Plain::Scalar(Scalar::str("two\nlines\n"))),
                     ]),
                     Plain::Scalar(Scalar::str("true")),
@@ -350,7 +358,7 @@ mod tests {
         emit_block(&mut out, &v, 0, 4).unwrap();
         assert_eq!(
             out,
-            "a: 1\nl:\n    - x: y\n      z: |\n          two\n          lines\n    - \"true\"\ne: {}\n"
+            "a: 1\nl:\n    - x: why\n      z: |\n          two\n          lines\n    - \"true\"\ne: {}\n"
         );
     }
 }
