@@ -29,9 +29,15 @@ fn keygen_appends_to_the_sops_key_file_and_prints_the_recipient() {
 
     // The key decrypts what is encrypted for its recipient (found in the default location).
     let plain = sandbox.write("s.yaml", "token: abc\n");
-    let enc = ok(run(sandbox.secrets().args(["encrypt", "--age", first]).arg(&plain)));
+    let enc = ok(run(sandbox
+        .secrets()
+        .args(["encrypt", "--age", first])
+        .arg(&plain)));
     let enc = sandbox.write("s.enc.yaml", enc);
-    assert_eq!(ok(run(sandbox.secrets().arg("decrypt").arg(&enc))), b"token: abc\n");
+    assert_eq!(
+        ok(run(sandbox.secrets().arg("decrypt").arg(&enc))),
+        b"token: abc\n"
+    );
 }
 
 #[test]
@@ -67,7 +73,10 @@ fn encrypt_and_decrypt_in_place_and_to_a_file() {
         let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "decrypted files are private");
     }
-    ok(run(sandbox.secrets_with_key().args(["decrypt", "-i"]).arg(&file)));
+    ok(run(sandbox
+        .secrets_with_key()
+        .args(["decrypt", "-i"])
+        .arg(&file)));
     assert_eq!(read(&file), b"USER=admin\nPASSWORD=hunter2\n");
 }
 
@@ -90,7 +99,10 @@ fn recipients_from_the_environment_and_stdin() {
     );
     assert_eq!(ok(dec), b"{\"a\": \"b\"}\n");
     // Standard input needs a type.
-    let out = run_with_input(sandbox.secrets().args(["encrypt", "--age", RECIPIENT]), b"a: 1\n");
+    let out = run_with_input(
+        sandbox.secrets().args(["encrypt", "--age", RECIPIENT]),
+        b"a: 1\n",
+    );
     assert!(fails_with(out, 8).contains("--input-type"));
 }
 
@@ -102,7 +114,12 @@ fn extract_values_and_subtrees() {
         "db:\n  password: s3cret\n  port: 5432\nhosts:\n  - a.example\n  - b.example\n",
     );
     let enc = sandbox.write("c.enc.yaml", encrypt(&sandbox, &file));
-    let extract = |path: &str| run(sandbox.secrets_with_key().args(["decrypt", "--extract", path]).arg(&enc));
+    let extract = |path: &str| {
+        run(sandbox
+            .secrets_with_key()
+            .args(["decrypt", "--extract", path])
+            .arg(&enc))
+    };
     assert_eq!(ok(extract(r#"["db"]["password"]"#)), b"s3cret");
     assert_eq!(ok(extract(r#"["db"]["port"]"#)), b"5432\n");
     assert_eq!(ok(extract(r#"["hosts"][1]"#)), b"b.example");
@@ -131,8 +148,14 @@ fn filestatus_reports_like_sops() {
     let sandbox = Sandbox::new();
     let plain = sandbox.write("p.yaml", "a: 1\n");
     let enc = sandbox.write("e.yaml", encrypt(&sandbox, &plain));
-    assert_eq!(ok(run(sandbox.secrets().arg("filestatus").arg(&plain))), b"{\"encrypted\":false}\n");
-    assert_eq!(ok(run(sandbox.secrets().arg("filestatus").arg(&enc))), b"{\"encrypted\":true}\n");
+    assert_eq!(
+        ok(run(sandbox.secrets().arg("filestatus").arg(&plain))),
+        b"{\"encrypted\":false}\n"
+    );
+    assert_eq!(
+        ok(run(sandbox.secrets().arg("filestatus").arg(&enc))),
+        b"{\"encrypted\":true}\n"
+    );
 }
 
 #[test]
@@ -151,7 +174,15 @@ fn crypt_rules_select_values() {
     assert!(default.contains("note_unencrypted: c\n") && !default.contains("user: b\n"));
     let out = run(sandbox
         .secrets()
-        .args(["encrypt", "--age", RECIPIENT, "--encrypted-regex", "a", "--unencrypted-suffix", "_x"])
+        .args([
+            "encrypt",
+            "--age",
+            RECIPIENT,
+            "--encrypted-regex",
+            "a",
+            "--unencrypted-suffix",
+            "_x",
+        ])
         .arg(&file));
     fails_with(out, 8);
     let out = run(sandbox
@@ -170,11 +201,23 @@ fn errors_have_sops_exit_codes_and_one_line_messages() {
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
 
     let broken = sandbox.write("broken.yaml", "a: [1, 2\nb: 3\n");
-    let err = fails_with(run(sandbox.secrets().args(["encrypt", "--age", RECIPIENT]).arg(&broken)), 2);
+    let err = fails_with(
+        run(sandbox
+            .secrets()
+            .args(["encrypt", "--age", RECIPIENT])
+            .arg(&broken)),
+        2,
+    );
     assert!(err.contains("line") && err.contains("column"), "{err}");
 
     let broken = sandbox.write("broken.json", "{\"a\": }");
-    let err = fails_with(run(sandbox.secrets().args(["encrypt", "--age", RECIPIENT]).arg(&broken)), 2);
+    let err = fails_with(
+        run(sandbox
+            .secrets()
+            .args(["encrypt", "--age", RECIPIENT])
+            .arg(&broken)),
+        2,
+    );
     assert!(err.contains("line 1, column 7"), "{err}");
 
     let plain = sandbox.write("p.yaml", "a: 1\n");
@@ -185,20 +228,50 @@ fn errors_have_sops_exit_codes_and_one_line_messages() {
     assert!(err.contains("--age"), "{err}");
 
     let enc = sandbox.write("e.yaml", encrypt(&sandbox, &plain));
-    let err = fails_with(run(sandbox.secrets().args(["encrypt", "--age", RECIPIENT]).arg(&enc)), 203);
+    let err = fails_with(
+        run(sandbox
+            .secrets()
+            .args(["encrypt", "--age", RECIPIENT])
+            .arg(&enc)),
+        203,
+    );
     assert!(err.contains("already encrypted"), "{err}");
 
-    let err = fails_with(run(sandbox.secrets().args(["decrypt", "-i", "--output", "x"]).arg(&enc)), 8);
+    let err = fails_with(
+        run(sandbox
+            .secrets()
+            .args(["decrypt", "-i", "--output", "x"])
+            .arg(&enc)),
+        8,
+    );
     assert!(err.contains("--in-place"), "{err}");
 
-    let err = fails_with(run(sandbox.secrets().args(["encrypt", "--age", "age1bad"]).arg(&plain)), 1);
+    let err = fails_with(
+        run(sandbox
+            .secrets()
+            .args(["encrypt", "--age", "age1bad"])
+            .arg(&plain)),
+        1,
+    );
     assert!(err.contains("age1bad"), "{err}");
 
     let unknown = sandbox.write("x.txt", "a");
-    let err = fails_with(run(sandbox.secrets().args(["encrypt", "--age", RECIPIENT]).arg(&unknown)), 2);
+    let err = fails_with(
+        run(sandbox
+            .secrets()
+            .args(["encrypt", "--age", RECIPIENT])
+            .arg(&unknown)),
+        2,
+    );
     assert!(err.contains("--input-type"), "{err}");
 
-    fails_with(run(sandbox.secrets().args(["decrypt", "--decryption-order", "age,age"]).arg(&enc)), 8);
+    fails_with(
+        run(sandbox
+            .secrets()
+            .args(["decrypt", "--decryption-order", "age,age"])
+            .arg(&enc)),
+        8,
+    );
 }
 
 #[test]
@@ -209,12 +282,22 @@ fn no_key_fails_with_128_and_writes_nothing() {
     let before = read(&enc);
     let out = sandbox.path("out.yaml");
     let err = fails_with(
-        run(sandbox.secrets().args(["decrypt", "--output"]).arg(&out).arg(&enc)),
+        run(sandbox
+            .secrets()
+            .args(["decrypt", "--output"])
+            .arg(&out)
+            .arg(&enc)),
         128,
     );
-    assert!(err.contains(RECIPIENT) && err.contains("SOPS_AGE_KEY_FILE"), "{err}");
+    assert!(
+        err.contains(RECIPIENT) && err.contains("SOPS_AGE_KEY_FILE"),
+        "{err}"
+    );
     assert!(!out.exists());
-    fails_with(run(sandbox.secrets().args(["decrypt", "-i"]).arg(&enc)), 128);
+    fails_with(
+        run(sandbox.secrets().args(["decrypt", "-i"]).arg(&enc)),
+        128,
+    );
     assert_eq!(read(&enc), before);
     let leftovers: Vec<_> = std::fs::read_dir(sandbox.path(""))
         .unwrap()

@@ -15,10 +15,21 @@ fn setup() -> (Keys, Keyring) {
     let data_key = DataKey::generate();
     let key_groups = keys::wrap(&groups, &data_key, 0).unwrap();
     let keyring = Keyring::new(vec![Box::new(AgeIdentities::from_text(&identity))]);
-    (Keys { data_key, key_groups }, keyring)
+    (
+        Keys {
+            data_key,
+            key_groups,
+        },
+        keyring,
+    )
 }
 
-fn seal(format: FileFormat, text: &str, keys: &Keys, previous: Option<&secrets::metadata::Metadata>) -> Vec<u8> {
+fn seal(
+    format: FileFormat,
+    text: &str,
+    keys: &Keys,
+    previous: Option<&secrets::metadata::Metadata>,
+) -> Vec<u8> {
     let f = format.format();
     let doc = f.parse(text.as_bytes().to_vec()).unwrap();
     encrypt(f, &doc, keys, &EncryptOptions::default(), previous)
@@ -30,7 +41,9 @@ fn open(format: FileFormat, bytes: &[u8], keyring: &Keyring) -> Vec<u8> {
     let f = format.format();
     let doc = f.parse(bytes.to_vec()).unwrap();
     let key = keyring.data_key(metadata_of(&doc).unwrap()).unwrap();
-    decrypt(f, &doc, &key, DecryptOptions::default()).unwrap().bytes
+    decrypt(f, &doc, &key, DecryptOptions::default())
+        .unwrap()
+        .bytes
 }
 
 fn value_lines(text: &[u8]) -> Vec<String> {
@@ -55,8 +68,16 @@ fn same_plaintext_and_data_key_give_the_same_bytes() {
     let third = seal(FileFormat::Yaml, text, &keys, Some(&previous));
     assert_eq!(first, third);
     // A one-value change touches that value's line, and lastmodified and mac.
-    let changed = seal(FileFormat::Yaml, &text.replace("  - y", "  - w"), &keys, Some(&previous));
-    let (a, b) = (String::from_utf8(first).unwrap(), String::from_utf8(changed.clone()).unwrap());
+    let changed = seal(
+        FileFormat::Yaml,
+        &text.replace("  - y", "  - w"),
+        &keys,
+        Some(&previous),
+    );
+    let (a, b) = (
+        String::from_utf8(first).unwrap(),
+        String::from_utf8(changed.clone()).unwrap(),
+    );
     let differing: Vec<&str> = a
         .lines()
         .zip(b.lines())
@@ -64,13 +85,22 @@ fn same_plaintext_and_data_key_give_the_same_bytes() {
         .map(|(x, _)| x.trim_start())
         .collect();
     // lastmodified changes unless both runs fell in the same second.
-    assert!(differing.len() == 2 || differing.len() == 3, "{differing:#?}");
+    assert!(
+        differing.len() == 2 || differing.len() == 3,
+        "{differing:#?}"
+    );
     assert!(differing[0].starts_with("- ENC["), "{differing:#?}");
-    assert!(differing.last().unwrap().starts_with("mac: "), "{differing:#?}");
+    assert!(
+        differing.last().unwrap().starts_with("mac: "),
+        "{differing:#?}"
+    );
     if differing.len() == 3 {
         assert!(differing[1].starts_with("lastmodified: "), "{differing:#?}");
     }
-    assert_eq!(open(FileFormat::Yaml, &changed, &keyring), text.replace("  - y", "  - w").as_bytes());
+    assert_eq!(
+        open(FileFormat::Yaml, &changed, &keyring),
+        text.replace("  - y", "  - w").as_bytes()
+    );
 }
 
 #[test]

@@ -25,11 +25,21 @@ fn refused(sandbox: &Sandbox, text: &str, code: i32) -> String {
     let file = sandbox.write("tampered.yaml", text);
     let out = sandbox.path("out.yaml");
     let err = fails_with(
-        run(sandbox.secrets_with_key().args(["decrypt", "--output"]).arg(&out).arg(&file)),
+        run(sandbox
+            .secrets_with_key()
+            .args(["decrypt", "--output"])
+            .arg(&out)
+            .arg(&file)),
         code,
     );
     assert!(!out.exists(), "an output file was written");
-    fails_with(run(sandbox.secrets_with_key().args(["decrypt", "-i"]).arg(&file)), code);
+    fails_with(
+        run(sandbox
+            .secrets_with_key()
+            .args(["decrypt", "-i"])
+            .arg(&file)),
+        code,
+    );
     assert_eq!(read(&file), text.as_bytes(), "the input was changed");
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     assert!(!err.contains("hunter2"));
@@ -43,7 +53,11 @@ fn changed_ciphertext_is_refused() {
     let tok = token(&text, "password");
     let data_start = tok.find("data:").unwrap() + 5;
     let mut bytes = tok.clone().into_bytes();
-    bytes[data_start] = if bytes[data_start] == b'A' { b'B' } else { b'A' };
+    bytes[data_start] = if bytes[data_start] == b'A' {
+        b'B'
+    } else {
+        b'A'
+    };
     let tampered = text.replace(&tok, &String::from_utf8(bytes).unwrap());
     let err = refused(&sandbox, &tampered, 25);
     assert!(err.contains("[\"password\"]"), "{err}");
@@ -66,7 +80,10 @@ fn swapped_values_are_refused() {
 fn changed_mac_is_refused() {
     let sandbox = Sandbox::new();
     let text = encrypted(&sandbox);
-    let mac = text.lines().find(|l| l.trim_start().starts_with("mac: ")).unwrap();
+    let mac = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("mac: "))
+        .unwrap();
     let tampered = text.replace(mac, &mac.replacen("data:", "data:AAAA", 1));
     let err = refused(&sandbox, &tampered, 51);
     assert!(err.contains("MAC"), "{err}");
@@ -76,7 +93,10 @@ fn changed_mac_is_refused() {
     assert!(err.contains("MAC mismatch"), "{err}");
     // --ignore-mac accepts it.
     let file = sandbox.write("ignored.yaml", &tampered);
-    let out = ok(run(sandbox.secrets_with_key().args(["decrypt", "--ignore-mac"]).arg(&file)));
+    let out = ok(run(sandbox
+        .secrets_with_key()
+        .args(["decrypt", "--ignore-mac"])
+        .arg(&file)));
     assert!(String::from_utf8(out).unwrap().contains("5433"));
 }
 
@@ -88,7 +108,11 @@ fn wrong_key_is_refused() {
     let other = sandbox.path("other.txt");
     ok(run(sandbox.secrets().args(["keygen", "-o"]).arg(&other)));
     let err = fails_with(
-        run(sandbox.secrets().env("SOPS_AGE_KEY_FILE", &other).arg("decrypt").arg(&file)),
+        run(sandbox
+            .secrets()
+            .env("SOPS_AGE_KEY_FILE", &other)
+            .arg("decrypt")
+            .arg(&file)),
         128,
     );
     assert!(err.contains("no matching identity"), "{err}");
