@@ -114,13 +114,8 @@ pub fn decrypt(
     })
 }
 
-/// A plaintext file produced by [`decrypt_file`].
-pub struct Plaintext {
-    /// The bytes to write.
-    pub bytes: Vec<u8>,
-    /// Things the user should know.
-    pub warnings: Vec<String>,
-}
+/// A plaintext file produced by [`decrypt_file`], and warnings.
+pub type Plaintext = crate::Output;
 
 /// Decrypts a whole file: parses `input` as `input_format`, recovers the data key with
 /// `keyring`, and writes the plaintext as `output_format` (converting when they differ), or

@@ -43,13 +43,8 @@ pub struct Keys {
     pub key_groups: Vec<KeyGroup>,
 }
 
-/// An encrypted file.
-pub struct Encrypted {
-    /// The file's bytes.
-    pub bytes: Vec<u8>,
-    /// Things the user should know (for example, aliases sops cannot read).
-    pub warnings: Vec<String>,
-}
+/// An encrypted file, and warnings (for example, aliases sops cannot read).
+pub type Encrypted = crate::Output;
 
 /// Encrypts a whole file with a new data key: parses `input` as `input_format`, converts it
 /// to `output_format` when they differ, and wraps the data key for `recipients`.

@@ -43,3 +43,12 @@ pub mod tree;
 pub mod value;
 
 pub use error::{exit_code, Error, Result};
+
+/// Bytes to write, and what the user should know about them.
+#[derive(Debug)]
+pub struct Output {
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
+    /// Warnings to show.
+    pub warnings: Vec<String>,
+}
