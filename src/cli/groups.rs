@@ -107,6 +107,13 @@ fn change(
     let threshold = args
         .shamir_secret_sharing_threshold
         .unwrap_or(file.metadata().shamir_threshold);
+    if threshold > groups.len() {
+        anyhow::bail!(secrets::Error::Rules(format!(
+            "{} key groups would be left, fewer than the Shamir threshold {threshold}: lower it with --shamir-secret-sharing-threshold {}",
+            groups.len(),
+            groups.len()
+        )));
+    }
     let keyring = keyring(args.decryption_order.as_deref())?;
     let bytes = file
         .rewrap(&keyring, &groups, threshold)

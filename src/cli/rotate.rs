@@ -63,11 +63,13 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<()> {
         args.files.clone()
     };
     let keyring = keyring(args.decryption_order.as_deref())?;
-    if !args.in_place {
-        let bytes = rotate_one(&args, &keyring, &files[0])?.context("the file is not encrypted")?;
-        return match &args.output {
-            Some(path) => Ok(secrets::io::write_atomic(path, &bytes, 0o644)?),
-            None => {
+    if !args.all && files.len() == 1 {
+        let path = &files[0];
+        let bytes = rotate_one(&args, &keyring, path)?.context("the file is not encrypted")?;
+        return match (&args.output, args.in_place) {
+            (Some(out), _) => Ok(secrets::io::write_atomic(out, &bytes, 0o644)?),
+            (None, true) => Ok(secrets::io::write_atomic(path, &bytes, 0o644)?),
+            (None, false) => {
                 let mut out = std::io::stdout().lock();
                 out.write_all(&bytes)
                     .and_then(|()| out.flush())
