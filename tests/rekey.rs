@@ -172,7 +172,7 @@ fn updatekeys_asks_and_writes_nothing_without_an_answer() {
     sandbox.write(".sops.yaml", rule(&[A, C]));
     let err = fails_with(
         run(sandbox.secrets().args(["updatekeys", "-y", "a.json"])),
-        1,
+        128,
     );
     assert!(err.contains("cannot decrypt the data key"), "{err}");
     assert_eq!(read(&file), removed, "a failed update writes nothing");

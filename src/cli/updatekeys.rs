@@ -57,6 +57,8 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<()> {
     let discovered = globals.discover()?;
     let config = discovered.require()?;
     let files = batch::files(args.files.clone(), args.all, config)?;
+    // With one file, its error is the command's (with its exit code), as in sops.
+    let single = files.len() == 1;
     let mut plans = Vec::new();
     let mut failed = 0;
     for path in &files {
@@ -67,6 +69,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<()> {
             }
             Ok(Outcome::UpToDate) => println!("{}: already up to date", path.display()),
             Ok(Outcome::NotEncrypted) => {}
+            Err(e) if single => return Err(e),
             Err(e) => {
                 failed += 1;
                 eprintln!("secrets: {}: {}", path.display(), super::one_line(&e));
@@ -75,7 +78,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<()> {
     }
     if !plans.is_empty() {
         if args.yes || confirm(plans.len())? {
-            failed += apply(plans, args.decryption_order.as_deref())?;
+            failed += apply(plans, args.decryption_order.as_deref(), single)?;
         } else {
             println!("nothing was changed");
         }
@@ -83,8 +86,8 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<()> {
     batch::summary("updatekeys", failed, files.len())
 }
 
-/// Writes every planned change; returns how many failed.
-fn apply(plans: Vec<Plan>, decryption_order: Option<&str>) -> anyhow::Result<usize> {
+/// Writes every planned change; returns how many failed (with `single`, the error).
+fn apply(plans: Vec<Plan>, decryption_order: Option<&str>, single: bool) -> anyhow::Result<usize> {
     let keyring = keyring(decryption_order)?;
     let mut progress = Progress::new(plans.len());
     for plan in plans {
@@ -94,6 +97,7 @@ fn apply(plans: Vec<Plan>, decryption_order: Option<&str>) -> anyhow::Result<usi
             .and_then(|bytes| secrets::io::write_atomic(&plan.path, &bytes, 0o644));
         match result {
             Ok(()) => progress.report(&format!("{}: updated", plan.path.display())),
+            Err(e) if single => return Err(e.into()),
             Err(e) => progress.fail(&plan.path, &e.into()),
         }
     }
