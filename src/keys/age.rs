@@ -40,7 +40,8 @@ impl AgeRecipient {
             recipient: s.to_string(),
             reason,
         };
-        let recipient: AnyRecipient = if s.starts_with("ssh-") {
+        let ssh = ["ssh-", "ecdsa-", "sk-"].iter().any(|p| s.starts_with(p));
+        let recipient: AnyRecipient = if ssh {
             Box::new(age::ssh::Recipient::from_str(s).map_err(|e| fail(ssh_reason(e)))?)
         } else if s.starts_with("age1pq1") {
             return Err(fail(
@@ -90,9 +91,11 @@ fn ssh_reason(e: age::ssh::ParseRecipientKeyError) -> String {
     }
 }
 
-/// The first line of a message from age (its localized messages may span lines).
+/// A message from age on one line (its localized messages may span lines and wrap names
+/// in Unicode isolation marks).
 fn one_line(s: &str) -> String {
-    s.lines()
+    s.replace(['\u{2068}', '\u{2069}'], "")
+        .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
