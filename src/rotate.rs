@@ -48,7 +48,8 @@ pub fn rotate(
             .filter(|k| !changes.remove.iter().any(|r| r.matches(k)))
             .map(keys::recipient_of)
             .collect::<Result<Vec<_>, _>>()?;
-        if kept.is_empty() && !(i == 0 && !changes.add.is_empty()) {
+        let gets_added_keys = i == 0 && !changes.add.is_empty();
+        if kept.is_empty() && !gets_added_keys {
             return Err(Error::Conflict(format!(
                 "removing these keys leaves key group {} without keys; add another key to it (--add-age, --add-pgp) or delete the group with `secrets groups delete`",
                 i + 1

@@ -38,7 +38,7 @@ pub struct Args {
 
 /// What updating one file would do.
 enum Outcome {
-    Change(Plan),
+    Change(Box<Plan>),
     UpToDate,
     /// With `--all`: a file a rule matches that is not encrypted.
     NotEncrypted,
@@ -65,7 +65,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<()> {
         match plan(&args, config, path) {
             Ok(Outcome::Change(plan)) => {
                 plan.print();
-                plans.push(plan);
+                plans.push(*plan);
             }
             Ok(Outcome::UpToDate) => println!("{}: already up to date", path.display()),
             Ok(Outcome::NotEncrypted) => {}
@@ -126,13 +126,13 @@ fn plan(args: &Args, config: &Config, path: &Path) -> anyhow::Result<Outcome> {
     if !diffs.iter().any(GroupDiff::changes) && threshold == metadata.shamir_threshold {
         return Ok(Outcome::UpToDate);
     }
-    Ok(Outcome::Change(Plan {
+    Ok(Outcome::Change(Box::new(Plan {
         path: path.to_path_buf(),
         file,
         recipients,
         diffs,
         threshold,
-    }))
+    })))
 }
 
 impl Plan {
