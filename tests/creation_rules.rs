@@ -10,25 +10,16 @@ use secrets::format::FileFormat;
 use secrets::keys::key_label;
 use secrets::metadata::Metadata;
 
-/// The fixtures' four throwaway age recipients (age-key.txt, age-key2.txt, ...).
 const A: &str = RECIPIENT;
-const B: &str = "age18emv2keh8y99pp7s00etsm4xcfvy9n5wsek5sp5zxu3ltyj425uq6ez0e4";
-const C: &str = "age13lwrd99lnh5rl8nl26us8zvuqkkpeswy0rvuhzlerew6ae2g0anq872v3z";
-const D: &str = "age1w69f4ucltfpk7wseeqsdf3eurddq4hfewylhtcxaj96089jc9dksuemsdn";
-
-/// The key file of fixture identity `n` (1 to 4).
-fn key(n: usize) -> PathBuf {
-    match n {
-        1 => fixture("age-key.txt"),
-        n => fixture(&format!("age-key{n}.txt")),
-    }
-}
+const B: &str = RECIPIENTS_2_TO_4[0];
+const C: &str = RECIPIENTS_2_TO_4[1];
+const D: &str = RECIPIENTS_2_TO_4[2];
 
 /// A key file in the sandbox holding identities `ns`.
 fn keys(sandbox: &Sandbox, ns: &[usize]) -> PathBuf {
     let text: String = ns
         .iter()
-        .map(|n| String::from_utf8(read(key(*n))).unwrap())
+        .map(|n| String::from_utf8(read(fixture_key(*n))).unwrap())
         .collect();
     let name: Vec<String> = ns.iter().map(|n| n.to_string()).collect();
     sandbox.write(&format!("keys-{}.txt", name.join("")), text)
@@ -365,7 +356,7 @@ fn check_pairs(sandbox: &Sandbox, file: &Path, groups: [&[usize]; 3], sops_too: 
             let err = fails_with(
                 run(sandbox
                     .secrets()
-                    .env("SOPS_AGE_KEY_FILE", key(*id))
+                    .env("SOPS_AGE_KEY_FILE", fixture_key(*id))
                     .arg("decrypt")
                     .arg(file)),
                 128,

@@ -4,21 +4,14 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use common::*;
 
 const A: &str = RECIPIENT;
-const B: &str = "age18emv2keh8y99pp7s00etsm4xcfvy9n5wsek5sp5zxu3ltyj425uq6ez0e4";
-const C: &str = "age13lwrd99lnh5rl8nl26us8zvuqkkpeswy0rvuhzlerew6ae2g0anq872v3z";
-
-fn key(n: usize) -> PathBuf {
-    match n {
-        1 => fixture("age-key.txt"),
-        n => fixture(&format!("age-key{n}.txt")),
-    }
-}
+const B: &str = RECIPIENTS_2_TO_4[0];
+const C: &str = RECIPIENTS_2_TO_4[1];
 
 fn rule(recipients: &[&str]) -> String {
     format!("creation_rules:\n  - age: {}\n", recipients.join(","))
@@ -126,11 +119,11 @@ fn updatekeys_changes_only_the_metadata_lines_of_changed_keys() {
     for field in ["lastmodified:", "mac:"] {
         assert!(!removed.iter().chain(&added).any(|l| l.contains(field)));
     }
-    assert!(decrypts(&sandbox, &file, &key(3)), "C can read it");
-    assert!(decrypts(&sandbox, &file, &key(1)), "A still can");
+    assert!(decrypts(&sandbox, &file, &fixture_key(3)), "C can read it");
+    assert!(decrypts(&sandbox, &file, &fixture_key(1)), "A still can");
     if let Some(mut sops) = sandbox.sops() {
         let out = ok(run(sops
-            .env("SOPS_AGE_KEY_FILE", key(3))
+            .env("SOPS_AGE_KEY_FILE", fixture_key(3))
             .arg("decrypt")
             .arg(&file)));
         assert_eq!(out, read(fixture("dec-example.yaml")));
@@ -167,7 +160,7 @@ fn updatekeys_asks_and_writes_nothing_without_an_answer() {
     ok(run(sandbox.secrets().args(["updatekeys", "-y", "a.json"])));
     let removed = read(&file);
     assert!(!String::from_utf8_lossy(&removed).contains(B));
-    assert!(decrypts(&sandbox, &file, &key(1)));
+    assert!(decrypts(&sandbox, &file, &fixture_key(1)));
     // Adding one needs the data key: without a key of the file, nothing is written.
     sandbox.write(".sops.yaml", rule(&[A, C]));
     let err = fails_with(
@@ -211,7 +204,7 @@ fn updatekeys_on_a_file_sops_wrote() {
     let out = ok(run(sandbox
         .sops()
         .unwrap()
-        .env("SOPS_AGE_KEY_FILE", key(2))
+        .env("SOPS_AGE_KEY_FILE", fixture_key(2))
         .args([
             "decrypt",
             "--input-type",
@@ -235,7 +228,7 @@ fn rotate_changes_every_value_and_locks_out_removed_recipients() {
         "app.yaml",
     ])));
     let before = String::from_utf8(read(&file)).unwrap();
-    assert!(decrypts(&sandbox, &file, &key(2)));
+    assert!(decrypts(&sandbox, &file, &fixture_key(2)));
 
     ok(run(sandbox.secrets_with_key().args([
         "rotate",
@@ -265,14 +258,14 @@ fn rotate_changes_every_value_and_locks_out_removed_recipients() {
         old.len()
     );
     assert!(!after.contains(B) && after.contains(C));
-    assert!(!decrypts(&sandbox, &file, &key(2)), "B was removed");
-    assert!(decrypts(&sandbox, &file, &key(3)), "C was added");
+    assert!(!decrypts(&sandbox, &file, &fixture_key(2)), "B was removed");
+    assert!(decrypts(&sandbox, &file, &fixture_key(3)), "C was added");
     let decrypted = ok(run(sandbox.secrets_with_key().arg("decrypt").arg(&file)));
     assert_eq!(decrypted, read(fixture("plain/example.yaml")));
     if let Some(mut sops) = sandbox.sops() {
         fails_with(
             run(sops
-                .env("SOPS_AGE_KEY_FILE", key(2))
+                .env("SOPS_AGE_KEY_FILE", fixture_key(2))
                 .arg("decrypt")
                 .arg(&file)),
             128,
@@ -280,7 +273,7 @@ fn rotate_changes_every_value_and_locks_out_removed_recipients() {
         ok(run(sandbox
             .sops()
             .unwrap()
-            .env("SOPS_AGE_KEY_FILE", key(3))
+            .env("SOPS_AGE_KEY_FILE", fixture_key(3))
             .arg("decrypt")
             .arg(&file)));
     }
@@ -324,9 +317,12 @@ fn groups_add_and_delete_split_the_key_again() {
         "{text}"
     );
     // Both groups are needed now: A alone, or B alone, cannot decrypt.
-    assert!(!decrypts(&sandbox, &file, &key(1)));
-    assert!(!decrypts(&sandbox, &file, &key(2)));
-    let both = sandbox.write("both.txt", [read(key(1)), read(key(3))].concat());
+    assert!(!decrypts(&sandbox, &file, &fixture_key(1)));
+    assert!(!decrypts(&sandbox, &file, &fixture_key(2)));
+    let both = sandbox.write(
+        "both.txt",
+        [read(fixture_key(1)), read(fixture_key(3))].concat(),
+    );
     assert!(decrypts(&sandbox, &file, &both));
     if let Some(mut sops) = sandbox.sops() {
         ok(run(sops
@@ -364,8 +360,14 @@ fn groups_add_and_delete_split_the_key_again() {
             "0",
         ],
     )));
-    assert!(decrypts(&sandbox, &file, &key(2)), "group 1 alone now");
-    assert!(!decrypts(&sandbox, &file, &key(1)), "group 0 is gone");
+    assert!(
+        decrypts(&sandbox, &file, &fixture_key(2)),
+        "group 1 alone now"
+    );
+    assert!(
+        !decrypts(&sandbox, &file, &fixture_key(1)),
+        "group 0 is gone"
+    );
 }
 
 #[test]
@@ -431,7 +433,7 @@ fn all_walks_the_repository_and_reports_every_file() {
     assert_eq!(read(&ignored), b"a: b\n");
     for f in files.iter().step_by(37) {
         assert!(
-            decrypts(&sandbox, f, &key(2)),
+            decrypts(&sandbox, f, &fixture_key(2)),
             "{} not updated",
             f.display()
         );
@@ -456,11 +458,11 @@ fn all_walks_the_repository_and_reports_every_file() {
     );
     for f in files.iter().step_by(37) {
         assert!(
-            !decrypts(&sandbox, f, &key(2)),
+            !decrypts(&sandbox, f, &fixture_key(2)),
             "{} still open to B",
             f.display()
         );
-        assert!(decrypts(&sandbox, f, &key(1)));
+        assert!(decrypts(&sandbox, f, &fixture_key(1)));
     }
     eprintln!(
         "200 files: encrypt (200 runs) {encrypt_time:.2?}, updatekeys --all {updatekeys_time:.2?}, rotate --all {rotate_time:.2?}"
