@@ -16,8 +16,10 @@ use crate::rewrap::Rekey;
 pub struct KeyChanges {
     /// Added to the first key group.
     pub add: Vec<Box<dyn Recipient>>,
-    /// Removed from every group; each must be in the file.
+    /// Removed from every group; each must be in the file unless `missing_ok`.
     pub remove: Vec<Box<dyn Recipient>>,
+    /// A removed key the file does not have is no error (over many files, most may not).
+    pub missing_ok: bool,
 }
 
 /// Rotates the data key of an encrypted file read as `input_format`, written as
@@ -32,7 +34,7 @@ pub fn rotate(
 ) -> Result<Encrypted, Error> {
     let file = Rekey::open(input.clone(), input_format)?;
     let metadata = file.metadata().clone();
-    for r in &changes.remove {
+    for r in changes.remove.iter().filter(|_| !changes.missing_ok) {
         if !metadata.keys().any(|(_, k)| r.matches(k)) {
             return Err(Error::Conflict(format!(
                 "cannot remove {} {}: the file has no such key",

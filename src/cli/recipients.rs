@@ -52,8 +52,9 @@ pub struct KeyChangeArgs {
 }
 
 impl KeyChangeArgs {
-    /// The recipients to add and to remove.
-    pub fn changes(&self) -> anyhow::Result<secrets::rotate::KeyChanges> {
+    /// The recipients to add and to remove; with `missing_ok`, a removed key need not be in
+    /// every file.
+    pub fn changes(&self, missing_ok: bool) -> anyhow::Result<secrets::rotate::KeyChanges> {
         let parse =
             |lists: [(&str, &Option<String>); 2]| -> anyhow::Result<Vec<Box<dyn Recipient>>> {
                 let mut out = Vec::new();
@@ -68,6 +69,7 @@ impl KeyChangeArgs {
         Ok(secrets::rotate::KeyChanges {
             add: parse([("pgp", &self.add_pgp), ("age", &self.add_age)])?,
             remove: parse([("pgp", &self.rm_pgp), ("age", &self.rm_age)])?,
+            missing_ok,
         })
     }
 }

@@ -55,7 +55,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<()> {
         ));
     }
     // Check the key flags before any file is touched.
-    args.changes.changes()?;
+    args.changes.changes(args.all)?;
     let files = if args.all {
         let discovered = globals.discover()?;
         batch::files(Vec::new(), true, discovered.require()?)?
@@ -107,7 +107,7 @@ fn rotate_one(args: &Args, keyring: &Keyring, path: &Path) -> anyhow::Result<Opt
         input_format,
         output_format,
         keyring,
-        args.changes.changes()?,
+        args.changes.changes(args.all)?,
         DecryptOptions {
             ignore_mac: args.ignore_mac,
         },
