@@ -969,6 +969,23 @@ mod tests {
     }
 
     #[test]
+    fn yaml_merge_keys_share_settings_between_rules() {
+        let c = parse(&format!(
+            "base: &base\n  encrypted_regex: ^data$\n  age: {A}\ncreation_rules:\n  - <<: *base\n    path_regex: ^k8s/\n  - <<: *base\n    age: {B}\n"
+        ))
+        .unwrap();
+        let k8s = c.rule_for(Some(Path::new("/repo/k8s/a.yaml"))).unwrap();
+        assert_eq!(
+            k8s.crypt_rule,
+            Some(CryptRule::EncryptedRegex("^data$".into()))
+        );
+        assert_eq!(k8s.key_groups, vec![vec![KeySpec::new("age", A)]]);
+        // A rule's own field wins over the merged one.
+        let other = c.rule_for(Some(Path::new("/repo/x"))).unwrap();
+        assert_eq!(other.key_groups, vec![vec![KeySpec::new("age", B)]]);
+    }
+
+    #[test]
     fn bad_rules_are_refused_with_the_rule_named() {
         let e = err("creation_rules:\n  - path_regex: '(unclosed'\n    age: x\n");
         assert!(

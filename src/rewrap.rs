@@ -158,3 +158,32 @@ pub fn threshold(metadata: &Metadata, requested: Option<usize>, groups: usize) -
         .unwrap_or(metadata.shamir_threshold)
         .min(groups)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::{recipient, KeySpec};
+
+    const A: &str = "age14h2ppxt2azygykrchuwj7pc79wg2k3kdgm3e3jxv8qqm905p09qq7nwkk9";
+    const B: &str = "age18emv2keh8y99pp7s00etsm4xcfvy9n5wsek5sp5zxu3ltyj425uq6ez0e4";
+
+    #[test]
+    fn diffs_compare_group_by_group() {
+        let a = recipient(&KeySpec::new("age", A)).unwrap();
+        let old = vec![vec![a.wrap(&[1; 32]).unwrap()]];
+        let new: RecipientGroups = vec![
+            vec![
+                recipient(&KeySpec::new("age", A)).unwrap(),
+                recipient(&KeySpec::new("age", B)).unwrap(),
+            ],
+            vec![recipient(&KeySpec::new("pgp", "ABCDEF0123456789")).unwrap()],
+        ];
+        let d = diff(&old, &new);
+        assert_eq!(d[0].kept, [format!("age {A}")]);
+        assert_eq!(d[0].added, [format!("age {B}")]);
+        assert_eq!(d[1].added, ["pgp ABCDEF0123456789"]);
+        assert!(d.iter().all(GroupDiff::changes) && d[0].removed.is_empty());
+        let back = diff(&old, &Vec::new());
+        assert_eq!(back[0].removed, [format!("age {A}")]);
+    }
+}

@@ -32,6 +32,7 @@ pub struct Args {
 pub fn run(args: Args, globals: &Globals) -> anyhow::Result<()> {
     args.output.check(&args.input)?;
     let (input_format, output_format) = args.input.formats()?;
+    let bytes = args.input.read()?;
     let settings = globals.discover()?.settings_for(
         args.input.name(),
         Overrides {
@@ -47,7 +48,6 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<()> {
         mac_only_encrypted: settings.mac_only_encrypted,
         shamir_threshold: settings.shamir_threshold,
     };
-    let bytes = args.input.read()?;
     let encrypted = encrypt_file(bytes, input_format, output_format, &recipients, &options)
         .with_context(|| format!("cannot encrypt {}", args.input.path().display()))?;
     warn(&encrypted.warnings);

@@ -306,3 +306,69 @@ pub fn parse_recipients(kind: &str, list: &str) -> Result<Vec<Box<dyn Recipient>
         .map(|key| recipient(&KeySpec::new(kind, key)))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored(kind: &str, fields: &[(&str, &str)]) -> StoredKey {
+        StoredKey {
+            kind: kind.into(),
+            fields: fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), Value::from(*v)))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn stored_ids_spell_keys_as_sops_does() {
+        assert_eq!(
+            stored_id(&stored("age", &[("recipient", "age1x")])),
+            "age1x"
+        );
+        assert_eq!(stored_id(&stored("pgp", &[("fp", "ABCD")])), "ABCD");
+        assert_eq!(
+            stored_id(&stored("kms", &[("arn", "arn:k"), ("role", "r")])),
+            "arn:k"
+        );
+        assert_eq!(
+            stored_id(&stored(
+                "azure_kv",
+                &[("vault_url", "https://v/"), ("name", "k"), ("version", "1")]
+            )),
+            "https://v/keys/k/1"
+        );
+        assert_eq!(
+            stored_id(&stored(
+                "hc_vault",
+                &[
+                    ("vault_address", "http://h:8200"),
+                    ("engine_path", "transit"),
+                    ("key_name", "k")
+                ]
+            )),
+            "http://h:8200/v1/transit/keys/k"
+        );
+    }
+
+    #[test]
+    fn specs_become_recipients_of_their_type() {
+        let r = recipient(&KeySpec::new(
+            "age",
+            "age14h2ppxt2azygykrchuwj7pc79wg2k3kdgm3e3jxv8qqm905p09qq7nwkk9",
+        ))
+        .unwrap();
+        assert!(r.matches(&stored("age", &[("recipient", &r.id())])));
+        assert!(!r.matches(&stored("pgp", &[("fp", &r.id())])));
+        let e = recipient(&KeySpec::new("kms", "arn:aws:kms:x"))
+            .err()
+            .unwrap();
+        assert!(
+            e.to_string()
+                .contains("kms keys are not supported by this build"),
+            "{e}"
+        );
+        assert_eq!(split_list(" a, ,b ,").collect::<Vec<_>>(), ["a", "b"]);
+    }
+}
