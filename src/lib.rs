@@ -26,6 +26,7 @@
 
 #![deny(missing_docs)]
 
+pub mod config;
 pub mod crypto;
 pub mod decrypt;
 pub mod encrypt;
@@ -37,6 +38,8 @@ pub mod layout;
 pub mod metadata;
 pub mod path;
 pub mod plain;
+pub mod rewrap;
+pub mod rotate;
 pub mod rules;
 pub mod timestamp;
 pub mod tree;

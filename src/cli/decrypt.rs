@@ -2,9 +2,8 @@
 
 use anyhow::Context;
 use secrets::decrypt::{decrypt_file, DecryptOptions};
-use secrets::keys::Keyring;
 
-use super::{warn, Input, Output};
+use super::{keyring, warn, Input, Output};
 
 /// Decrypt a file to standard output (or in place, or to --output).
 #[derive(clap::Args)]
@@ -32,15 +31,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .as_deref()
         .map(secrets::path::parse)
         .transpose()?;
-    let mut keyring = Keyring::from_env();
-    if let Some(order) = &args.decryption_order {
-        let order: Vec<String> = order
-            .split(',')
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect();
-        keyring.set_order(&order)?;
-    }
+    let keyring = keyring(args.decryption_order.as_deref())?;
     let bytes = args.input.read()?;
     let options = DecryptOptions {
         ignore_mac: args.ignore_mac,

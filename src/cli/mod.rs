@@ -1,16 +1,23 @@
 //! Command-line definitions (one module per subcommand) and error reporting.
 
+mod batch;
 mod decrypt;
 mod encrypt;
 mod filestatus;
+mod groups;
 mod keygen;
+mod recipients;
+mod rotate;
+mod updatekeys;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use secrets::config::Discovered;
 use secrets::format::FileFormat;
+use secrets::keys::Keyring;
 use secrets::rules::CryptRule;
 use secrets::Error;
 
@@ -25,6 +32,8 @@ use secrets::Error;
     after_help = "Quick start:\n  secrets keygen                      # new age key in the SOPS key file\n  secrets encrypt --age age1... -i config.yaml\n  secrets decrypt config.yaml"
 )]
 pub struct Cli {
+    #[command(flatten)]
+    globals: Globals,
     #[command(subcommand)]
     command: Command,
 }
@@ -33,8 +42,44 @@ pub struct Cli {
 enum Command {
     Encrypt(encrypt::Args),
     Decrypt(decrypt::Args),
+    Rotate(rotate::Args),
+    Updatekeys(updatekeys::Args),
+    #[command(subcommand)]
+    Groups(groups::Command),
     Filestatus(filestatus::Args),
     Keygen(keygen::Args),
+}
+
+/// Options of every command.
+#[derive(Args)]
+struct Globals {
+    /// The .sops.yaml to use, instead of the first one found from the current directory up
+    #[arg(long, global = true, env = "SOPS_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+impl Globals {
+    /// The `.sops.yaml` in effect, its warnings printed.
+    fn discover(&self) -> anyhow::Result<Discovered> {
+        let cwd = std::env::current_dir().context("cannot tell the current directory")?;
+        let discovered = Discovered::new(self.config.as_deref(), &cwd)?;
+        warn(&discovered.warnings);
+        Ok(discovered)
+    }
+}
+
+/// The keyring of this machine, trying key types in `order` (`--decryption-order`) first.
+fn keyring(order: Option<&str>) -> anyhow::Result<Keyring> {
+    let mut keyring = Keyring::from_env();
+    if let Some(order) = order {
+        let order: Vec<String> = order
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        keyring.set_order(&order)?;
+    }
+    Ok(keyring)
 }
 
 /// Runs the command line and returns the process exit code.
@@ -50,8 +95,11 @@ pub fn main() -> i32 {
         }
     };
     let result = match cli.command {
-        Command::Encrypt(args) => encrypt::run(args),
+        Command::Encrypt(args) => encrypt::run(args, &cli.globals),
         Command::Decrypt(args) => decrypt::run(args),
+        Command::Rotate(args) => rotate::run(args, &cli.globals),
+        Command::Updatekeys(args) => updatekeys::run(args, &cli.globals),
+        Command::Groups(command) => groups::run(command),
         Command::Filestatus(args) => filestatus::run(args),
         Command::Keygen(args) => keygen::run(args),
     };
@@ -61,14 +109,17 @@ pub fn main() -> i32 {
     }
 }
 
-/// Prints an error as one line and returns its exit code.
-fn report(err: &anyhow::Error) -> i32 {
-    let message = err
-        .chain()
+/// An error and its causes on one line.
+fn one_line(err: &anyhow::Error) -> String {
+    err.chain()
         .map(|e| e.to_string())
         .collect::<Vec<_>>()
-        .join(": ");
-    eprintln!("secrets: {message}");
+        .join(": ")
+}
+
+/// Prints an error as one line and returns its exit code.
+fn report(err: &anyhow::Error) -> i32 {
+    eprintln!("secrets: {}", one_line(err));
     err.chain()
         .find_map(|e| e.downcast_ref::<Error>())
         .map_or(secrets::exit_code::GENERIC, Error::exit_code)
@@ -129,30 +180,40 @@ impl Input {
         Ok(secrets::io::read_input(self.path())?)
     }
 
-    /// The input and output formats.
-    fn formats(&self) -> anyhow::Result<(FileFormat, FileFormat)> {
-        let name = self.filename_override.as_deref().or(if self.is_stdin() {
+    /// The name formats and creation rules go by: `--filename-override`, else the file.
+    fn name(&self) -> Option<&Path> {
+        self.filename_override.as_deref().or(if self.is_stdin() {
             None
         } else {
             self.file.as_deref()
-        });
-        let input = match (self.input_type, name) {
-            (Some(t), _) => t.into(),
-            (None, Some(name)) => FileFormat::from_path(name).ok_or_else(|| {
-                Error::Unsupported(format!(
-                    "cannot tell the format of {} from its name; pass --input-type yaml, json or dotenv",
-                    name.display()
-                ))
-            })?,
-            (None, None) => {
-                return Err(Error::Conflict(
+        })
+    }
+
+    /// The input and output formats.
+    fn formats(&self) -> anyhow::Result<(FileFormat, FileFormat)> {
+        let input = match self.name() {
+            Some(name) => file_format(self.input_type, name)?,
+            None => self.input_type.map(FileFormat::from).ok_or_else(|| {
+                Error::Conflict(
                     "reading standard input needs --input-type (or --filename-override)".into(),
                 )
-                .into())
-            }
+            })?,
         };
         let output = self.output_type.map_or(input, FileFormat::from);
         Ok((input, output))
+    }
+}
+
+/// The format of a file: the type given, else guessed from its name.
+fn file_format(given: Option<TypeArg>, name: &Path) -> Result<FileFormat, Error> {
+    match given {
+        Some(t) => Ok(t.into()),
+        None => FileFormat::from_path(name).ok_or_else(|| {
+            Error::Unsupported(format!(
+                "cannot tell the format of {} from its name; pass --input-type yaml, json or dotenv",
+                name.display()
+            ))
+        }),
     }
 }
 
