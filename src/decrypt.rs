@@ -89,18 +89,8 @@ pub fn decrypt(
         values: vec![None; doc.leaves.len()],
         patches: Vec::new(),
         warnings: Vec::new(),
-        error: None,
     };
-    doc.walk(|visit| {
-        if run.error.is_none() {
-            if let Err(e) = run.visit(visit) {
-                run.error = Some(e);
-            }
-        }
-    });
-    if let Some(e) = run.error {
-        return Err(e);
-    }
+    doc.try_walk(|visit| run.visit(visit))?;
     let computed = run.mac.finish();
     if !options.ignore_mac {
         verify_mac(&cipher, metadata, &computed)?;
@@ -205,7 +195,6 @@ struct Run<'a> {
     values: Vec<Option<Scalar>>,
     patches: Vec<Patch>,
     warnings: Vec<String>,
-    error: Option<Error>,
 }
 
 impl Run<'_> {

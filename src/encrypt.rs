@@ -126,18 +126,8 @@ pub fn encrypt(
         warnings: Vec::new(),
         encrypted: vec![false; doc.leaves.len()],
         seen_ivs: HashSet::new(),
-        error: None,
     };
-    doc.walk(|visit| {
-        if run.error.is_none() {
-            if let Err(e) = run.visit(visit) {
-                run.error = Some(e);
-            }
-        }
-    });
-    if let Some(e) = run.error {
-        return Err(e);
-    }
+    doc.try_walk(|visit| run.visit(visit))?;
     let Run {
         mac,
         layout,
@@ -168,34 +158,21 @@ pub fn encrypt(
     let mac_enc = match mac_enc {
         Some(m) => m,
         None => {
-            let aad = mac_aad(&last_modified)?;
             let seed = format!("{last_modified}\0{mac_hex}");
-            let segments = sops_path(MAC_PATH);
-            let iv = ivs.derive(
-                IvPath {
-                    document: 0,
-                    segments: &segments,
-                },
-                "str",
+            let aad = mac_aad(&last_modified)?;
+            seal_field(
+                &cipher,
+                &ivs,
+                MAC_PATH,
+                mac_hex.as_bytes(),
                 seed.as_bytes(),
-                0,
-            );
-            cipher.encrypt(mac_hex.as_bytes(), "str", aad.as_bytes(), &iv)
+                &aad,
+            )
         }
     };
     let layout = (!layout.is_empty()).then(|| {
         let bytes = layout.to_bytes();
-        let segments = sops_path(LAYOUT_PATH);
-        let iv = ivs.derive(
-            IvPath {
-                document: 0,
-                segments: &segments,
-            },
-            "str",
-            &bytes,
-            0,
-        );
-        cipher.encrypt(&bytes, "str", path::aad(&segments).as_bytes(), &iv)
+        seal_field(&cipher, &ivs, LAYOUT_PATH, &bytes, &bytes, &layout_aad())
     });
     let shamir_threshold = match (keys.key_groups.len(), options.shamir_threshold) {
         (n, 0) if n > 1 => n,
@@ -219,6 +196,24 @@ pub fn encrypt(
     })
 }
 
+/// Encrypts a metadata field's value with an IV derived from its place and `seed`.
+fn seal_field(
+    cipher: &ValueCipher,
+    ivs: &IvDeriver,
+    field: [&str; 2],
+    plaintext: &[u8],
+    seed: &[u8],
+    aad: &str,
+) -> String {
+    let segments = sops_path(field);
+    let at = IvPath {
+        document: 0,
+        segments: &segments,
+    };
+    let iv = ivs.derive(at, "str", seed, 0);
+    cipher.encrypt(plaintext, "str", aad.as_bytes(), &iv)
+}
+
 /// The AAD of the layout record.
 pub(crate) fn layout_aad() -> String {
     path::aad(&sops_path(LAYOUT_PATH))
@@ -238,7 +233,6 @@ struct Run<'a> {
     /// Which leaves were encrypted, for aliases that point at them.
     encrypted: Vec<bool>,
     seen_ivs: HashSet<[u8; 32]>,
-    error: Option<Error>,
 }
 
 impl Run<'_> {
