@@ -65,7 +65,7 @@ pub fn encrypt_file(
         return Err(Error::AlreadyEncrypted);
     }
     if input_format != output_format {
-        let first = plain::documents(&doc, &Stored)
+        let first = plain::documents(input_format.format(), &doc, &Stored)
             .into_iter()
             .next()
             .ok_or(Error::NoDocument)?;
@@ -263,9 +263,10 @@ impl Run<'_> {
                     self.encrypted[v.leaf] = true;
                 }
             }
-            LeafKind::Value(scalar) => {
+            LeafKind::Value(scalar) | LeafKind::Shadowed(scalar) => {
                 let plaintext = scalar.plaintext();
-                if !self.mac_only || encrypt {
+                let in_mac = matches!(leaf.kind, LeafKind::Value(_));
+                if in_mac && (!self.mac_only || encrypt) {
                     self.mac.update(&plaintext);
                 }
                 if encrypt && !plaintext.is_empty() {

@@ -87,6 +87,9 @@ enum TypeArg {
     Yaml,
     Json,
     Dotenv,
+    Ini,
+    Toml,
+    Binary,
 }
 
 impl From<TypeArg> for FileFormat {
@@ -95,6 +98,9 @@ impl From<TypeArg> for FileFormat {
             TypeArg::Yaml => FileFormat::Yaml,
             TypeArg::Json => FileFormat::Json,
             TypeArg::Dotenv => FileFormat::Dotenv,
+            TypeArg::Ini => FileFormat::Ini,
+            TypeArg::Toml => FileFormat::Toml,
+            TypeArg::Binary => FileFormat::Binary,
         }
     }
 }
@@ -138,12 +144,7 @@ impl Input {
         });
         let input = match (self.input_type, name) {
             (Some(t), _) => t.into(),
-            (None, Some(name)) => FileFormat::from_path(name).ok_or_else(|| {
-                Error::Unsupported(format!(
-                    "cannot tell the format of {} from its name; pass --input-type yaml, json or dotenv",
-                    name.display()
-                ))
-            })?,
+            (None, Some(name)) => FileFormat::from_path(name),
             (None, None) => {
                 return Err(Error::Conflict(
                     "reading standard input needs --input-type (or --filename-override)".into(),

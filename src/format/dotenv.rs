@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::metadata::{self, EmptyList, Metadata};
 use crate::plain::Plain;
 use crate::tree::{Document, Leaf, LeafKind, MapItem, Node, Patch, Rendering, Style};
-use crate::value::{go_format_float, Scalar};
+use crate::value::Scalar;
 
 /// The dotenv format.
 pub struct Dotenv;
@@ -102,7 +102,7 @@ impl Format for Dotenv {
         let text = match value {
             Rendering::Encrypted(enc) => enc.as_bytes().to_vec(),
             Rendering::Comment(text) => text.to_vec(),
-            Rendering::Plain(scalar) => escape(&scalar_text(scalar)),
+            Rendering::Plain(scalar) => escape(&super::scalar_text(scalar)),
         };
         Ok(Patch {
             range: leaf.span.clone(),
@@ -179,7 +179,13 @@ impl Format for Dotenv {
                 Plain::Scalar(s) => {
                     out.extend_from_slice(key.as_bytes());
                     out.push(b'=');
-                    out.extend(escape(&scalar_text(s)));
+                    out.extend(escape(&super::scalar_text(s)));
+                    out.push(b'\n');
+                }
+                Plain::Number(n) => {
+                    out.extend_from_slice(key.as_bytes());
+                    out.push(b'=');
+                    out.extend_from_slice(n.as_bytes());
                     out.push(b'\n');
                 }
                 Plain::Null => {
@@ -254,17 +260,6 @@ fn starts_assignment(line: &[u8]) -> bool {
             .iter()
             .find(|b| **b != b' ')
             .is_some_and(|b| *b == b'=')
-}
-
-/// A scalar as dotenv text.
-fn scalar_text(s: &Scalar) -> Vec<u8> {
-    match s {
-        Scalar::Str(b) => b.to_vec(),
-        Scalar::Int(i) => i.to_string().into_bytes(),
-        Scalar::Float(f) => go_format_float(*f).into_bytes(),
-        Scalar::Bool(b) => b.to_string().into_bytes(),
-        Scalar::Time(t) => t.as_bytes().to_vec(),
-    }
 }
 
 /// `\n` (two characters) → newline.
