@@ -78,7 +78,23 @@ pub fn encrypt_file(
         data_key,
         key_groups,
     };
-    encrypt(output_format.format(), &doc, &keys, options, None)
+    if output_format != FileFormat::Binary {
+        return encrypt(output_format.format(), &doc, &keys, options, None);
+    }
+    // A binary file is one value, always encrypted, always in the MAC (as sops does).
+    let whole = EncryptOptions {
+        crypt_rule: None,
+        mac_only_encrypted: false,
+        ..*options
+    };
+    let mut encrypted = encrypt(output_format.format(), &doc, &keys, &whole, None)?;
+    let default_rule = Some(CryptRule::default());
+    if options.crypt_rule != default_rule || options.mac_only_encrypted {
+        encrypted.warnings.push(
+            "crypt rules and --mac-only-encrypted do not apply to binary files: the whole file is encrypted".into(),
+        );
+    }
+    Ok(encrypted)
 }
 
 /// The AAD of the MAC: `lastmodified` as Go re-formats it (fraction dropped, offset kept).

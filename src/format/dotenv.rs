@@ -175,29 +175,25 @@ impl Format for Dotenv {
         };
         let mut out = Vec::new();
         for (key, v) in items {
-            match v {
-                Plain::Scalar(s) => {
-                    out.extend_from_slice(key.as_bytes());
-                    out.push(b'=');
-                    out.extend(escape(&super::scalar_text(s)));
-                    out.push(b'\n');
-                }
-                Plain::Number(n) => {
-                    out.extend_from_slice(key.as_bytes());
-                    out.push(b'=');
-                    out.extend_from_slice(n.as_bytes());
-                    out.push(b'\n');
-                }
-                Plain::Null => {
-                    out.extend_from_slice(key.as_bytes());
-                    out.extend_from_slice(b"=\n");
-                }
+            if key.is_empty() || key.contains(['=', '\n']) || key.starts_with('#') {
+                return Err(Error::Emit(format!(
+                    "{key:?} cannot be a dotenv key (it would not read back); choose --output-type yaml or json"
+                )));
+            }
+            let value = match v {
+                Plain::Scalar(s) => escape(&super::scalar_text(s)),
+                Plain::Number(n) => n.as_bytes().to_vec(),
+                Plain::Null => Vec::new(),
                 Plain::Map(_) | Plain::List(_) => {
                     return Err(Error::Emit(format!(
                         "cannot write the nested value of {key:?} to a dotenv file; extract a flat map or choose --output-type yaml/json"
                     )))
                 }
-            }
+            };
+            out.extend_from_slice(key.as_bytes());
+            out.push(b'=');
+            out.extend(value);
+            out.push(b'\n');
         }
         Ok(out)
     }
