@@ -10,7 +10,7 @@ use crate::keys::{self, RecipientGroups};
 use crate::layout::Layout;
 use crate::metadata::{KeyGroup, Metadata, FORMAT_VERSION, LAYOUT_KEY, SOPS_KEY};
 use crate::path::{self, PathSeg};
-use crate::plain::{self, Stored};
+use crate::plain::{self, Plain, Stored};
 use crate::rules::{CryptRule, Rules};
 use crate::timestamp::Timestamp;
 use crate::tree::{Document, LeafKind, Node, Patch, Rendering, Visit};
@@ -69,6 +69,11 @@ pub fn encrypt_file(
             .into_iter()
             .next()
             .ok_or(Error::NoDocument)?;
+        if !matches!(first, Plain::Map(_)) && output_format != FileFormat::Json {
+            return Err(Error::Emit(format!(
+                "the root of the file is a list, which only JSON holds; {output_format} needs a map"
+            )));
+        }
         let text = output_format.format().emit(&first)?;
         doc = output_format.format().parse(text)?;
     }

@@ -105,7 +105,7 @@ impl Format for Ini {
                 .map(|(k, v)| (k, v.replace('\n', "\\n").into_bytes()))
                 .collect();
             let mut lines = vec![format!("[{SOPS_KEY}]")];
-            lines.extend(key_lines(&pairs));
+            lines.extend(key_lines(&pairs)?);
             let mut patch = tail::append(&remaining, &lines, state.newline);
             // The block goes where the remaining text ends, which is the end of the file.
             patch.range = doc.text.len()..doc.text.len();
@@ -128,13 +128,16 @@ impl Format for Ini {
                 Plain::Map(keys) => {
                     let pairs = section_pairs(name, keys)?;
                     if i == 0 && name == DEFAULT_SECTION {
-                        out.extend(key_lines(&pairs));
+                        out.extend(key_lines(&pairs)?);
                     } else {
+                        if name.is_empty() || name.contains(['\n', ']']) {
+                            return Err(unwritable("section name", name));
+                        }
                         if !out.is_empty() {
                             out.push(String::new());
                         }
                         out.push(format!("[{name}]"));
-                        out.extend(key_lines(&pairs));
+                        out.extend(key_lines(&pairs)?);
                     }
                     sections += 1;
                 }
@@ -151,7 +154,7 @@ impl Format for Ini {
                 }
             }
         }
-        let mut lines = key_lines(&defaults);
+        let mut lines = key_lines(&defaults)?;
         if !lines.is_empty() && !out.is_empty() {
             lines.push(String::new());
         }
@@ -185,38 +188,67 @@ fn text_of(v: &Plain) -> Vec<u8> {
     }
 }
 
-/// `key = value` lines as go-ini writes them: keys padded to the longest, keys and values
-/// quoted where go-ini would otherwise read them differently.
-fn key_lines(pairs: &[(String, Vec<u8>)]) -> Vec<String> {
-    let keys: Vec<String> = pairs
+/// `key = value` lines as go-ini writes them (keys padded to the longest), each key and
+/// value quoted where go-ini would otherwise read it differently.
+fn key_lines(pairs: &[(String, Vec<u8>)]) -> Result<Vec<String>, Error> {
+    let keys = pairs
         .iter()
         .map(|(k, _)| {
-            if k.contains(['"', '=', ':']) {
-                format!("`{k}`")
-            } else if k.contains('`') {
-                format!("\"\"\"{k}\"\"\"")
+            let plain = !k.is_empty()
+                && !k.contains(['"', '=', ':', '`', '\n'])
+                && !k.starts_with(['#', ';', '['])
+                && k.trim() == k;
+            if plain {
+                Ok(k.clone())
+            } else if k.trim() != k || k.is_empty() {
+                // go-ini trims keys, quoted or not.
+                Err(unwritable("key", k))
             } else {
-                k.clone()
+                quoted(k).ok_or_else(|| unwritable("key", k))
             }
         })
-        .collect();
+        .collect::<Result<Vec<String>, Error>>()?;
     let width = keys.iter().map(|k| k.len()).max().unwrap_or(0);
     keys.iter()
         .zip(pairs)
         .map(|(k, (_, v))| {
             let v = String::from_utf8_lossy(v);
-            let v = if v.contains(['\n', '`']) {
-                format!("\"\"\"{v}\"\"\"")
-            } else if v.contains(['#', ';']) {
-                format!("`{v}`")
-            } else if v.trim() != v {
-                format!("\"{v}\"")
-            } else {
+            let first = v.chars().next();
+            let surrounded = v.len() >= 2
+                && matches!(first, Some('"' | '\''))
+                && v.ends_with(first.unwrap_or(' '));
+            let plain = !v.contains(['\n', '#', ';'])
+                && v.trim() == v
+                && !surrounded
+                && !v.ends_with('\\')
+                && !v.starts_with('`')
+                && !v.starts_with("\"\"\"");
+            let v = if plain {
                 v.into_owned()
+            } else {
+                quoted(&v).ok_or_else(|| unwritable("value", k))?
             };
-            format!("{k:width$} = {v}")
+            Ok(format!("{k:width$} = {v}"))
         })
         .collect()
+}
+
+/// `s` in go-ini's verbatim quotes: backticks, or `"""` when it has a backtick or a line
+/// break; `None` when neither can hold it.
+fn quoted(s: &str) -> Option<String> {
+    if !s.contains(['`', '\n']) {
+        Some(format!("`{s}`"))
+    } else if !s.contains("\"\"\"") {
+        Some(format!("\"\"\"{s}\"\"\""))
+    } else {
+        None
+    }
+}
+
+fn unwritable(what: &str, name: &str) -> Error {
+    Error::Emit(format!(
+        "the {what} {name:?} cannot be written to an INI file so that it reads back; choose --output-type yaml or json"
+    ))
 }
 
 /// Why a file could not be read.
