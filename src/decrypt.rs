@@ -263,7 +263,7 @@ impl Run<'_> {
                 let in_mac = matches!(leaf.kind, LeafKind::Value(_));
                 if !encrypted {
                     if in_mac && !self.mac_only {
-                        self.mac.update(&scalar.plaintext());
+                        self.mac.update(&self.format.plaintext(scalar));
                     }
                     self.keep(v.leaf, in_mac, scalar.clone(), self.doc.raw(leaf).to_vec());
                     return Ok(());
@@ -299,7 +299,7 @@ impl Run<'_> {
                 let value =
                     Scalar::from_plaintext(&d.type_name, d.plaintext.to_vec()).map_err(failure)?;
                 if in_mac {
-                    self.mac.update(&value.plaintext());
+                    self.mac.update(&self.format.plaintext(&value));
                 }
                 let patch = self.restore(v.leaf, stored, Rendering::Plain(&value))?;
                 self.keep(v.leaf, in_mac, value, patch.text.clone());
@@ -309,7 +309,7 @@ impl Run<'_> {
                 let value = self.values[*target].clone();
                 if let Some(value) = &value {
                     if !self.mac_only || encrypted {
-                        self.mac.update(&value.plaintext());
+                        self.mac.update(&self.format.plaintext(value));
                     }
                 }
                 self.values[v.leaf] = value;

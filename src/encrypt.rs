@@ -285,12 +285,13 @@ impl Run<'_> {
                 }
             }
             LeafKind::Value(scalar) | LeafKind::Shadowed(scalar) => {
-                let plaintext = scalar.plaintext();
+                let plaintext = self.format.plaintext(scalar);
                 let in_mac = matches!(leaf.kind, LeafKind::Value(_));
                 if in_mac && (!self.mac_only || encrypt) {
                     self.mac.update(&plaintext);
                 }
-                if encrypt && !plaintext.is_empty() {
+                let sealable = !plaintext.is_empty() || self.format.encrypts_empty_strings();
+                if encrypt && sealable {
                     let enc = self.seal(&v, scalar.type_name(), &plaintext)?;
                     let encrypted =
                         self.format
@@ -302,7 +303,7 @@ impl Run<'_> {
             }
             LeafKind::Alias(target) => {
                 if let LeafKind::Value(scalar) = &self.doc.leaves[*target].kind {
-                    let plaintext = scalar.plaintext();
+                    let plaintext = self.format.plaintext(scalar);
                     if !self.mac_only || encrypt {
                         self.mac.update(&plaintext);
                     }

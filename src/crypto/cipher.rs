@@ -99,7 +99,8 @@ impl<'a> EncryptedValue<'a> {
         let i = body[..g].rfind(",iv:").ok_or_else(malformed)?;
         let (data, iv, tag) = (&body[..i], &body[i + 4..g], &body[g + 5..t]);
         let type_name = &body[t + 6..];
-        if [data, iv, tag, type_name].iter().any(|f| f.is_empty()) {
+        // Empty data is an encrypted empty string: rops writes those (sops never does).
+        if [iv, tag, type_name].iter().any(|f| f.is_empty()) {
             return Err(malformed());
         }
         let decode = |field: &str, what: &str| {

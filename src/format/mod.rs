@@ -3,6 +3,7 @@
 //! place of a leaf, and where the metadata block goes. Formatting survives because
 //! rendering patches spans of the original text instead of re-serializing a tree.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
 
@@ -53,6 +54,17 @@ pub trait Format: Send + Sync {
     /// Writes a plain tree as a new file of this format (used by `--extract` and
     /// conversions, where there is no original layout to keep).
     fn emit(&self, value: &Plain) -> Result<Vec<u8>, Error>;
+
+    /// The bytes SOPS encrypts and hashes for a value of this format.
+    fn plaintext<'a>(&self, value: &'a Scalar) -> Cow<'a, [u8]> {
+        value.plaintext()
+    }
+
+    /// Whether empty strings are encrypted too (SOPS leaves them as they are; rops 0.1.7,
+    /// the released rops, cannot read a TOML file with an empty string in plaintext).
+    fn encrypts_empty_strings(&self) -> bool {
+        false
+    }
 
     /// The plain form of a value spelled `spelling` in a plaintext file of this format, for
     /// conversions: numbers keep their digits where the spelling says their kind.

@@ -8,6 +8,7 @@
 //! the map of the table whose header they follow. The metadata is a `[sops]` table after
 //! the data, with `[[sops.age]]`-style arrays of tables, as rops writes it.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -152,6 +153,20 @@ impl Format for Toml {
         let mut out = lines.join("\n");
         out.push('\n');
         Ok(out.into_bytes())
+    }
+
+    fn encrypts_empty_strings(&self) -> bool {
+        true
+    }
+
+    fn plaintext<'a>(&self, value: &'a Scalar) -> Cow<'a, [u8]> {
+        // rops writes infinities as Rust does (`inf`), where Go writes `+Inf`.
+        match value {
+            Scalar::Float(f) if f.is_infinite() => {
+                Cow::Borrowed(if *f > 0.0 { b"inf" } else { b"-inf" })
+            }
+            _ => value.plaintext(),
+        }
     }
 
     fn plain_value(&self, value: Scalar, spelling: &[u8]) -> Plain {
