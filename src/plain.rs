@@ -185,7 +185,9 @@ mod tests {
         assert_eq!(number_kind(b"-0"), Some(true));
         assert_eq!(number_kind(b"1.50"), Some(false));
         assert_eq!(number_kind(b"1E+5"), Some(false));
-        for bad in ["", "-", "01", "1.", ".5", "+1", "0x1F", "1_000", "1e", "inf"] {
+        for bad in [
+            "", "-", "01", "1.", ".5", "+1", "0x1F", "1_000", "1e", "inf",
+        ] {
             assert_eq!(number_kind(bad.as_bytes()), None, "{bad}");
         }
         assert_eq!(
@@ -198,7 +200,10 @@ mod tests {
             Plain::Scalar(Scalar::Float(7.0))
         );
         assert_eq!(
-            number_or_scalar(Scalar::Float(1.2345678901234567e19), b"12345678901234567890"),
+            number_or_scalar(
+                Scalar::Float(1.2345678901234567e19),
+                b"12345678901234567890"
+            ),
             Plain::Number("12345678901234567890".into())
         );
         assert_eq!(

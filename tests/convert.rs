@@ -22,9 +22,12 @@ const STRUCTURED: [FileFormat; 5] = [
 /// The first document of `text` read as `format`, as a plain tree.
 fn plain_of(format: FileFormat, text: &[u8]) -> Plain {
     let f = format.format();
-    let doc = f
-        .parse(text.to_vec())
-        .unwrap_or_else(|e| panic!("{format} output does not read back: {e}\n{}", String::from_utf8_lossy(text)));
+    let doc = f.parse(text.to_vec()).unwrap_or_else(|e| {
+        panic!(
+            "{format} output does not read back: {e}\n{}",
+            String::from_utf8_lossy(text)
+        )
+    });
     plain::documents(f, &doc, &Stored)
         .into_iter()
         .next()
@@ -64,17 +67,22 @@ fn text(p: &Plain) -> Plain {
 fn first_difference(a: &Plain, b: &Plain, at: &str) -> Option<String> {
     let show = |p: &Plain| match p {
         Plain::Scalar(Scalar::Str(s)) => format!("str {:?}", String::from_utf8_lossy(s)),
-        Plain::Scalar(s) => format!("{} {:?}", s.type_name(), String::from_utf8_lossy(&s.plaintext())),
+        Plain::Scalar(s) => format!(
+            "{} {:?}",
+            s.type_name(),
+            String::from_utf8_lossy(&s.plaintext())
+        ),
         other => format!("{other:?}"),
     };
     match (a, b) {
-        (Plain::Map(x), Plain::Map(y)) if x.len() == y.len() => x
-            .iter()
-            .zip(y)
-            .find_map(|((ka, va), (kb, vb))| match ka == kb {
-                true => first_difference(va, vb, &format!("{at}.{ka}")),
-                false => Some(format!("{at}: key {ka:?} vs {kb:?}")),
-            }),
+        (Plain::Map(x), Plain::Map(y)) if x.len() == y.len() => {
+            x.iter()
+                .zip(y)
+                .find_map(|((ka, va), (kb, vb))| match ka == kb {
+                    true => first_difference(va, vb, &format!("{at}.{ka}")),
+                    false => Some(format!("{at}: key {ka:?} vs {kb:?}")),
+                })
+        }
         (Plain::List(x), Plain::List(y)) if x.len() == y.len() => x
             .iter()
             .zip(y)
@@ -97,13 +105,17 @@ fn same(got: &Plain, want: &Plain, what: &str) {
 /// What a tree becomes in `target`, where `target` can hold it.
 fn expected(p: &Plain, target: FileFormat) -> Plain {
     match (target, p) {
-        (FileFormat::Json, Plain::Scalar(Scalar::Time(t))) => Plain::Scalar(Scalar::str(t.as_bytes())),
+        (FileFormat::Json, Plain::Scalar(Scalar::Time(t))) => {
+            Plain::Scalar(Scalar::str(t.as_bytes()))
+        }
         (FileFormat::Dotenv, Plain::Map(items)) => {
             Plain::Map(items.iter().map(|(k, v)| (k.clone(), text(v))).collect())
         }
         (FileFormat::Ini, Plain::Map(items)) => {
             let section = |v: &Plain| match v {
-                Plain::Map(keys) => Plain::Map(keys.iter().map(|(k, v)| (k.clone(), text(v))).collect()),
+                Plain::Map(keys) => {
+                    Plain::Map(keys.iter().map(|(k, v)| (k.clone(), text(v))).collect())
+                }
                 _ => unreachable!(),
             };
             let defaults: Vec<(String, Plain)> = items
@@ -157,7 +169,11 @@ fn conversions_of_the_corpus_keep_values_and_types() {
             for target in STRUCTURED.into_iter().filter(|t| *t != source) {
                 match convert(&tree, target).unwrap() {
                     Some(back) => {
-                        same(&back, &expected(&tree, target), &format!("{} as {target}", name(&file)));
+                        same(
+                            &back,
+                            &expected(&tree, target),
+                            &format!("{} as {target}", name(&file)),
+                        );
                         converted += 1;
                     }
                     None => not_expressible += 1,
@@ -165,7 +181,9 @@ fn conversions_of_the_corpus_keep_values_and_types() {
             }
         }
     }
-    eprintln!("corpus conversions: {converted} kept every value and type, {not_expressible} refused");
+    eprintln!(
+        "corpus conversions: {converted} kept every value and type, {not_expressible} refused"
+    );
     assert!(converted >= 100, "only {converted} conversions");
 }
 
@@ -202,7 +220,14 @@ fn the_cli_converts_on_encrypt_and_decrypt() {
     let stderr = fails_with(
         run(sandbox
             .secrets()
-            .args(["encrypt", "--output-type", "toml", "--age", RECIPIENT, "--output"])
+            .args([
+                "encrypt",
+                "--output-type",
+                "toml",
+                "--age",
+                RECIPIENT,
+                "--output",
+            ])
             .arg(&out)
             .arg(&big)),
         4,
@@ -218,12 +243,18 @@ fn the_cli_converts_on_encrypt_and_decrypt() {
             .arg(&file))),
     );
     let back = ok(run(sandbox.secrets_with_key().arg("decrypt").arg(&enc)));
-    assert_eq!(String::from_utf8(back).unwrap(), "port = 8080\nratio = 0.5\non = true\n");
+    assert_eq!(
+        String::from_utf8(back).unwrap(),
+        "port = 8080\nratio = 0.5\non = true\n"
+    );
     let yaml = ok(run(sandbox
         .secrets_with_key()
         .args(["decrypt", "--output-type", "yaml"])
         .arg(&enc)));
-    assert_eq!(String::from_utf8(yaml).unwrap(), "port: 8080\nratio: 0.5\n\"on\": true\n");
+    assert_eq!(
+        String::from_utf8(yaml).unwrap(),
+        "port: 8080\nratio: 0.5\n\"on\": true\n"
+    );
 }
 
 fn key() -> impl Strategy<Value = String> {
@@ -267,13 +298,21 @@ fn scalar() -> impl Strategy<Value = Plain> {
 fn map(inner: impl Strategy<Value = Plain>) -> impl Strategy<Value = Plain> {
     prop::collection::vec((key(), inner), 0..4).prop_map(|items| {
         let mut seen = std::collections::HashSet::new();
-        Plain::Map(items.into_iter().filter(|(k, _)| seen.insert(k.clone())).collect())
+        Plain::Map(
+            items
+                .into_iter()
+                .filter(|(k, _)| seen.insert(k.clone()))
+                .collect(),
+        )
     })
 }
 
 fn tree() -> impl Strategy<Value = Plain> {
     scalar().prop_recursive(3, 24, 4, |inner| {
-        prop_oneof![map(inner.clone()), prop::collection::vec(inner, 0..4).prop_map(Plain::List)]
+        prop_oneof![
+            map(inner.clone()),
+            prop::collection::vec(inner, 0..4).prop_map(Plain::List)
+        ]
     })
 }
 

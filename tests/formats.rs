@@ -59,6 +59,23 @@ fn all_encrypted(format: FileFormat, encrypted: &[u8], what: &str) {
     assert!(sealed > 0, "{what}: nothing encrypted");
 }
 
+/// Runs the real `sops` (checked to be there) with `args`, then `file`.
+fn sops_with(sandbox: &Sandbox, args: &[&str], file: &Path) -> std::process::Output {
+    run(sandbox
+        .sops()
+        .expect("sops is installed")
+        .args(args)
+        .arg(file))
+}
+
+/// `secrets encrypt` of a file as binary.
+fn encrypt_binary(sandbox: &Sandbox, file: &Path) -> Vec<u8> {
+    ok(run(sandbox
+        .secrets()
+        .args(["encrypt", "--input-type", "binary", "--age", RECIPIENT])
+        .arg(file)))
+}
+
 fn format_of(file: &Path) -> FileFormat {
     FileFormat::from_name(type_of(file)).unwrap()
 }
@@ -90,10 +107,7 @@ fn ini_toml_binary_and_multidoc_files_round_trip_byte_for_byte() {
     // Binary: every corpus file, the sops fixture with NUL and 0xFF, an empty file.
     let bin = [fixture("plain/example.bin"), sandbox.write("empty", b"")];
     for file in whole_corpus().into_iter().chain(bin) {
-        let encrypted = ok(run(sandbox
-            .secrets()
-            .args(["encrypt", "--input-type", "binary", "--age", RECIPIENT])
-            .arg(&file)));
+        let encrypted = encrypt_binary(&sandbox, &file);
         let enc = sandbox.write("enc.bin", &encrypted);
         assert_eq!(
             decrypt(&sandbox, &enc, "binary"),
@@ -130,17 +144,26 @@ fn type_comes_from_the_extension_with_binary_as_fallback() {
     // Through the CLI: a `.cfg` file is encrypted whole, a `.ini` one value by value.
     let sandbox = Sandbox::new();
     let cfg = sandbox.copy(&data("corpus/ini/pytest-setup.cfg"), "setup.cfg");
-    let out = ok(run(sandbox.secrets().args(["encrypt", "--age", RECIPIENT]).arg(&cfg)));
+    let out = ok(run(sandbox
+        .secrets()
+        .args(["encrypt", "--age", RECIPIENT])
+        .arg(&cfg)));
     assert!(out.starts_with(b"{\n\t\"data\": \"ENC["));
     let ini = sandbox.copy(&data("corpus/ini/pytest-setup.cfg"), "setup.ini");
-    let out = ok(run(sandbox.secrets().args(["encrypt", "--age", RECIPIENT]).arg(&ini)));
+    let out = ok(run(sandbox
+        .secrets()
+        .args(["encrypt", "--age", RECIPIENT])
+        .arg(&ini)));
     assert!(out.starts_with(b"[metadata]\nname = ENC["));
 }
 
 /// An empty implicit `DEFAULT` section, which sops's JSON shows and ours leaves out.
 fn without_empty_default(mut v: serde_json::Value) -> serde_json::Value {
     if let Some(obj) = v.as_object_mut() {
-        if obj.get("DEFAULT").is_some_and(|d| d == &serde_json::json!({})) {
+        if obj
+            .get("DEFAULT")
+            .is_some_and(|d| d == &serde_json::json!({}))
+        {
             obj.remove("DEFAULT");
         }
     }
@@ -158,11 +181,11 @@ fn sops_reads_the_ini_binary_and_multidoc_files_secrets_writes() {
     ]);
     for file in ini {
         let ours = sandbox.write("ours.ini", encrypt(&sandbox, &file));
-        let sops_json = ok(run(sandbox
-            .sops()
-            .unwrap()
-            .args(["decrypt", "--input-type", "ini", "--output-type", "json"])
-            .arg(&ours)));
+        let sops_json = ok(sops_with(
+            &sandbox,
+            &["decrypt", "--input-type", "ini", "--output-type", "json"],
+            &ours,
+        ));
         let our_json = ok(run(sandbox
             .secrets_with_key()
             .args(["decrypt", "--input-type", "ini", "--output-type", "json"])
@@ -174,20 +197,27 @@ fn sops_reads_the_ini_binary_and_multidoc_files_secrets_writes() {
             name(&file)
         );
         // Where sops can encrypt the file itself, it reads ours exactly as its own.
-        let theirs = run(sandbox
-            .sops()
-            .unwrap()
-            .args(["encrypt", "--input-type", "ini", "--output-type", "ini"])
-            .args(["--age", RECIPIENT])
-            .arg(&file));
+        let theirs = sops_with(
+            &sandbox,
+            &[
+                "encrypt",
+                "--input-type",
+                "ini",
+                "--output-type",
+                "ini",
+                "--age",
+                RECIPIENT,
+            ],
+            &file,
+        );
         if theirs.status.success() {
             let theirs = sandbox.write("theirs.ini", theirs.stdout);
             let decrypt_with_sops = |f: &Path| {
-                ok(run(sandbox
-                    .sops()
-                    .unwrap()
-                    .args(["decrypt", "--input-type", "ini", "--output-type", "ini"])
-                    .arg(f)))
+                ok(sops_with(
+                    &sandbox,
+                    &["decrypt", "--input-type", "ini", "--output-type", "ini"],
+                    f,
+                ))
             };
             assert_eq!(
                 decrypt_with_sops(&ours),
@@ -202,16 +232,19 @@ fn sops_reads_the_ini_binary_and_multidoc_files_secrets_writes() {
     }
     let bin = [fixture("plain/example.bin"), sandbox.write("empty", b"")];
     for file in whole_corpus().into_iter().chain(bin) {
-        let ours = ok(run(sandbox
-            .secrets()
-            .args(["encrypt", "--input-type", "binary", "--age", RECIPIENT])
-            .arg(&file)));
+        let ours = encrypt_binary(&sandbox, &file);
         let ours = sandbox.write("ours.bin", ours);
-        let back = ok(run(sandbox
-            .sops()
-            .unwrap()
-            .args(["decrypt", "--input-type", "binary", "--output-type", "binary"])
-            .arg(&ours)));
+        let back = ok(sops_with(
+            &sandbox,
+            &[
+                "decrypt",
+                "--input-type",
+                "binary",
+                "--output-type",
+                "binary",
+            ],
+            &ours,
+        ));
         assert_eq!(back, read(&file), "{} as binary", name(&file));
         read_by_sops[1] += 1;
     }
@@ -219,13 +252,9 @@ fn sops_reads_the_ini_binary_and_multidoc_files_secrets_writes() {
         let ours = sandbox.write("ours.yaml", encrypt(&sandbox, &file));
         let theirs = sandbox.write(
             "theirs.yaml",
-            ok(run(sandbox
-                .sops()
-                .unwrap()
-                .args(["encrypt", "--age", RECIPIENT])
-                .arg(&file))),
+            ok(sops_with(&sandbox, &["encrypt", "--age", RECIPIENT], &file)),
         );
-        let decrypt_with_sops = |f: &Path| ok(run(sandbox.sops().unwrap().arg("decrypt").arg(f)));
+        let decrypt_with_sops = |f: &Path| ok(sops_with(&sandbox, &["decrypt"], f));
         assert_eq!(
             decrypt_with_sops(&ours),
             decrypt_with_sops(&theirs),
@@ -258,46 +287,74 @@ fn secrets_reads_the_ini_binary_and_multidoc_files_sops_writes() {
         ("enc-example.ini", "dec-example.ini", "ini"),
         ("enc-example.bin", "dec-example.bin", "binary"),
     ] {
-        assert_eq!(decrypt(&sandbox, &fixture(enc), t), read(fixture(dec)), "{enc}");
+        assert_eq!(
+            decrypt(&sandbox, &fixture(enc), t),
+            read(fixture(dec)),
+            "{enc}"
+        );
         read_by_us[usize::from(t == "binary")] += 1;
     }
     let edge = fixture("extra/ini-edge.enc.ini");
-    let sops_view = ok(run(sandbox
-        .sops()
-        .unwrap()
-        .args(["decrypt", "--input-type", "ini", "--output-type", "ini"])
-        .arg(&edge)));
+    let sops_view = ok(sops_with(
+        &sandbox,
+        &["decrypt", "--input-type", "ini", "--output-type", "ini"],
+        &edge,
+    ));
     assert_eq!(decrypt(&sandbox, &edge, "ini"), sops_view);
     read_by_us[0] += 1;
     // The corpus, encrypted by sops.
     for file in corpus("ini") {
-        let theirs = run(sandbox
-            .sops()
-            .unwrap()
-            .args(["encrypt", "--input-type", "ini", "--output-type", "ini"])
-            .args(["--age", RECIPIENT])
-            .arg(&file));
+        let theirs = sops_with(
+            &sandbox,
+            &[
+                "encrypt",
+                "--input-type",
+                "ini",
+                "--output-type",
+                "ini",
+                "--age",
+                RECIPIENT,
+            ],
+            &file,
+        );
         if !theirs.status.success() {
             continue;
         }
         let theirs = sandbox.write("theirs.ini", theirs.stdout);
-        let sops_view = ok(run(sandbox
-            .sops()
-            .unwrap()
-            .args(["decrypt", "--input-type", "ini", "--output-type", "ini"])
-            .arg(&theirs)));
-        assert_eq!(decrypt(&sandbox, &theirs, "ini"), sops_view, "{}", name(&file));
+        let sops_view = ok(sops_with(
+            &sandbox,
+            &["decrypt", "--input-type", "ini", "--output-type", "ini"],
+            &theirs,
+        ));
+        assert_eq!(
+            decrypt(&sandbox, &theirs, "ini"),
+            sops_view,
+            "{}",
+            name(&file)
+        );
         read_by_us[0] += 1;
     }
     for file in whole_corpus() {
-        let theirs = ok(run(sandbox
-            .sops()
-            .unwrap()
-            .args(["encrypt", "--input-type", "binary", "--output-type", "binary"])
-            .args(["--age", RECIPIENT])
-            .arg(&file)));
+        let theirs = ok(sops_with(
+            &sandbox,
+            &[
+                "encrypt",
+                "--input-type",
+                "binary",
+                "--output-type",
+                "binary",
+                "--age",
+                RECIPIENT,
+            ],
+            &file,
+        ));
         let theirs = sandbox.write("theirs.bin", theirs);
-        assert_eq!(decrypt(&sandbox, &theirs, "binary"), read(&file), "{}", name(&file));
+        assert_eq!(
+            decrypt(&sandbox, &theirs, "binary"),
+            read(&file),
+            "{}",
+            name(&file)
+        );
         read_by_us[1] += 1;
     }
     // Multi-document YAML: every document, as sops reads it.
@@ -305,16 +362,12 @@ fn secrets_reads_the_ini_binary_and_multidoc_files_sops_writes() {
     for file in multidoc() {
         multi.push(sandbox.write(
             &format!("theirs-{}", name(&file)),
-            ok(run(sandbox
-                .sops()
-                .unwrap()
-                .args(["encrypt", "--age", RECIPIENT])
-                .arg(&file))),
+            ok(sops_with(&sandbox, &["encrypt", "--age", RECIPIENT], &file)),
         ));
     }
     for file in multi {
         let ours = yaml_documents(&decrypt(&sandbox, &file, "yaml"));
-        let theirs = yaml_documents(&ok(run(sandbox.sops().unwrap().arg("decrypt").arg(&file))));
+        let theirs = yaml_documents(&ok(sops_with(&sandbox, &["decrypt"], &file)));
         assert!(ours.len() >= 2, "{}", name(&file));
         assert_eq!(ours, theirs, "{}", name(&file));
         read_by_us[2] += 1;
@@ -350,14 +403,21 @@ fn binary_output_is_refused_on_a_terminal_unless_forced() {
     assert!(forced.status.success());
     assert!(forced.stdout.starts_with(b"Hello\0binary"));
     // Not a terminal: written as it is.
-    assert_eq!(decrypt(&sandbox, &enc, "binary"), read(fixture("dec-example.bin")));
+    assert_eq!(
+        decrypt(&sandbox, &enc, "binary"),
+        read(fixture("dec-example.bin"))
+    );
 }
 
 #[test]
 fn input_of_another_type_fails_with_line_and_column_and_writes_nothing() {
     let sandbox = Sandbox::new();
     let cases: [(&str, &[u8], &str); 6] = [
-        ("bad.ini", b"[server]\nhost = a\n  not a key\n[x\n", "line 4, column 1"),
+        (
+            "bad.ini",
+            b"[server]\nhost = a\n  not a key\n[x\n",
+            "line 4, column 1",
+        ),
         ("bad.toml", b"a = 1\nb = [1, 2\n", "line 2, column 10"),
         ("yaml.toml", b"a: 1\n", "line 1, column"),
         ("toml.json", b"a = 1\n", "line 1, column 1"),

@@ -75,7 +75,9 @@ fn values(text: &[u8]) -> Value {
 
 fn json(p: &Plain) -> Value {
     match p {
-        Plain::Map(items) => Value::Object(items.iter().map(|(k, v)| (k.clone(), json(v))).collect()),
+        Plain::Map(items) => {
+            Value::Object(items.iter().map(|(k, v)| (k.clone(), json(v))).collect())
+        }
         Plain::List(items) => Value::Array(items.iter().map(json).collect()),
         Plain::Number(n) => serde_json::from_str(n).unwrap(),
         Plain::Scalar(Scalar::Int(i)) => (*i).into(),
@@ -139,7 +141,10 @@ fn secrets_reads_the_toml_files_rops_writes_as_rops_does() {
             .secrets_with_key()
             .args(["decrypt", "--input-type", "toml"])
             .arg(&path));
-        match RopsEncrypted::from_str(&written).unwrap().decrypt::<TomlFileFormat>() {
+        match RopsEncrypted::from_str(&written)
+            .unwrap()
+            .decrypt::<TomlFileFormat>()
+        {
             Ok(decrypted) => {
                 assert_eq!(
                     values(&ok(ours)),

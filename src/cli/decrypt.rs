@@ -61,10 +61,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     )
     .with_context(|| format!("cannot decrypt {}", args.input.path().display()))?;
     warn(&plaintext.warnings);
-    let to_terminal = !args.output.in_place
-        && args.output.output.is_none()
-        && std::io::stdout().is_terminal();
-    if to_terminal && output_format == FileFormat::Binary && !args.force && !is_text(&plaintext.bytes) {
+    let to_terminal =
+        !args.output.in_place && args.output.output.is_none() && std::io::stdout().is_terminal();
+    if to_terminal
+        && output_format == FileFormat::Binary
+        && !args.force
+        && !is_text(&plaintext.bytes)
+    {
         anyhow::bail!(
             "refusing to write binary data to the terminal; redirect the output, use --output FILE, or pass --force"
         );

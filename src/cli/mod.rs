@@ -16,9 +16,9 @@ use secrets::Error;
 
 /// Keep secret files encrypted in git, value by value, in the SOPS format.
 ///
-/// secrets encrypts only the values of YAML, JSON and dotenv files: keys, comments and
-/// layout stay readable, and `git diff` shows which setting changed. Files are SOPS files:
-/// `sops` reads what secrets writes, and the other way round.
+/// secrets encrypts only the values of YAML, JSON, dotenv, INI and TOML files (other files
+/// whole): keys, comments and layout stay readable, and `git diff` shows which setting
+/// changed. Files are SOPS files: `sops` reads what secrets writes, and the other way round.
 #[derive(Parser)]
 #[command(name = "secrets", version, max_term_width = 100)]
 #[command(
@@ -111,7 +111,7 @@ struct Input {
     /// The file; `-` or none reads standard input
     #[arg(value_name = "FILE")]
     file: Option<PathBuf>,
-    /// Format of the input, instead of guessing it from the file name
+    /// Format of the input, instead of the one its file name says (unknown names: binary)
     #[arg(long, value_enum, value_name = "TYPE")]
     input_type: Option<TypeArg>,
     /// Format of the output (default: the input's)

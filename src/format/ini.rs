@@ -34,12 +34,6 @@ pub struct Ini;
 /// go-ini's name for the keys before any section header.
 const DEFAULT_SECTION: &str = "DEFAULT";
 
-struct State {
-    /// The `[sops]` sections, each from its header to the end of its last key line.
-    metadata: Vec<Range<usize>>,
-    newline: &'static str,
-}
-
 impl Format for Ini {
     fn parse(&self, text: Vec<u8>) -> Result<Document, Error> {
         let parsed = match Parser::new(&text, false).run() {
@@ -47,20 +41,15 @@ impl Format for Ini {
             other => other,
         };
         let parsed = parsed.map_err(|e| Error::syntax_at("INI", &text, e.offset, e.message))?;
-        let newline = tail::newline_of(&text);
         let Parsed {
             leaves,
             branch,
             metadata_pairs,
             metadata_ranges,
         } = parsed;
-        let mut doc = Document::new(
-            text,
-            Box::new(State {
-                metadata: metadata_ranges,
-                newline,
-            }),
-        );
+        // The `[sops]` sections, each from its header to the end of its last key line.
+        let state = tail::Tail::new(&text, metadata_ranges);
+        let mut doc = Document::new(text, Box::new(state));
         doc.leaves = leaves;
         doc.branches = vec![branch];
         if let Some(pairs) = metadata_pairs {
@@ -89,29 +78,20 @@ impl Format for Ini {
         doc: &Document,
         metadata: Option<&Metadata>,
     ) -> Result<Vec<Patch>, Error> {
-        let state: &State = doc.state();
-        let mut patches: Vec<Patch> = state
-            .metadata
-            .iter()
-            .map(|r| Patch {
-                range: tail::removal(&doc.text, r.clone(), state.newline),
-                text: Vec::new(),
-            })
-            .collect();
-        if let Some(md) = metadata {
-            let remaining = doc.apply(patches.clone());
-            let pairs: Vec<(String, Vec<u8>)> = metadata::flatten(&md.to_value(EmptyList::Null))
-                .into_iter()
-                .map(|(k, v)| (k, v.replace('\n', "\\n").into_bytes()))
-                .collect();
-            let mut lines = vec![format!("[{SOPS_KEY}]")];
-            lines.extend(key_lines(&pairs)?);
-            let mut patch = tail::append(&remaining, &lines, state.newline);
-            // The block goes where the remaining text ends, which is the end of the file.
-            patch.range = doc.text.len()..doc.text.len();
-            patches.push(patch);
-        }
-        Ok(patches)
+        let lines = match metadata {
+            Some(md) => {
+                let pairs: Vec<(String, Vec<u8>)> =
+                    metadata::flatten(&md.to_value(EmptyList::Null))
+                        .into_iter()
+                        .map(|(k, v)| (k, v.replace('\n', "\\n").into_bytes()))
+                        .collect();
+                let mut lines = vec![format!("[{SOPS_KEY}]")];
+                lines.extend(key_lines(&pairs)?);
+                Some(lines)
+            }
+            None => None,
+        };
+        Ok(tail::patches(doc, lines))
     }
 
     fn emit(&self, value: &Plain) -> Result<Vec<u8>, Error> {
@@ -377,7 +357,9 @@ impl<'t> Parser<'t> {
                 continue;
             }
             match self.text[start] {
-                b'#' | b';' => self.pending.push((start, trim_end(self.text, start, line.end))),
+                b'#' | b';' => self
+                    .pending
+                    .push((start, trim_end(self.text, start, line.end))),
                 b'[' => self.header(line, start)?,
                 _ => i = self.key(i - 1, start)?,
             }
@@ -567,7 +549,10 @@ impl<'t> Parser<'t> {
                     return Ok((inner..close, text[inner..close].to_vec(), i + 1));
                 }
             }
-            return Err(ParseError::at(start, "the quote opened here is never closed"));
+            return Err(ParseError::at(
+                start,
+                "the quote opened here is never closed",
+            ));
         }
         let end = trim_end(text, start, line.end);
         if text[end - 1] == b'\\' {
@@ -601,10 +586,9 @@ impl<'t> Parser<'t> {
         }
         let mut span = start..value_end;
         let v = &text[span.clone()];
-        if [b'\'', b'"']
-            .iter()
-            .any(|&q| v.len() >= 2 && v[0] == q && v[v.len() - 1] == q && !v[1..v.len() - 1].contains(&q))
-        {
+        if [b'\'', b'"'].iter().any(|&q| {
+            v.len() >= 2 && v[0] == q && v[v.len() - 1] == q && !v[1..v.len() - 1].contains(&q)
+        }) {
             span = span.start + 1..span.end - 1;
         }
         Ok((span.clone(), text[span].to_vec(), index + 1))
@@ -741,7 +725,10 @@ fn space_at(text: &[u8], at: usize) -> Option<usize> {
         b if *b >= 0xE0 => 3,
         _ => 2,
     };
-    let c = std::str::from_utf8(text.get(at..at + len)?).ok()?.chars().next()?;
+    let c = std::str::from_utf8(text.get(at..at + len)?)
+        .ok()?
+        .chars()
+        .next()?;
     c.is_whitespace().then_some(len)
 }
 
@@ -836,7 +823,12 @@ mod tests {
         let doc = parse("k = \"\"\"multi\nline\"\"\" ; c\nq = `a;b`\nx = a\\\n  b\\\n c\n");
         assert_eq!(
             entries(&doc),
-            ["DEFAULT:k=multi\nline", "DEFAULT#c", "DEFAULT:q=a;b", "DEFAULT:x=abc"]
+            [
+                "DEFAULT:k=multi\nline",
+                "DEFAULT#c",
+                "DEFAULT:q=a;b",
+                "DEFAULT:x=abc"
+            ]
         );
     }
 

@@ -3,7 +3,47 @@
 
 use std::ops::Range;
 
-use crate::tree::Patch;
+use crate::tree::{Document, Patch};
+
+/// Where a file's metadata block is: the document state of the formats that use one.
+pub struct Tail {
+    /// The metadata block(s), each from its first line to the end of its last line.
+    pub blocks: Vec<Range<usize>>,
+    /// The file's line break.
+    pub newline: &'static str,
+}
+
+impl Tail {
+    /// The state of a file `text` whose metadata is at `blocks`.
+    pub fn new(text: &[u8], blocks: Vec<Range<usize>>) -> Tail {
+        Tail {
+            blocks,
+            newline: newline_of(text),
+        }
+    }
+}
+
+/// The patches that take the metadata block of `doc` away and, with `lines`, append a new
+/// one at the end.
+pub fn patches(doc: &Document, lines: Option<Vec<String>>) -> Vec<Patch> {
+    let tail: &Tail = doc.state();
+    let mut patches: Vec<Patch> = tail
+        .blocks
+        .iter()
+        .map(|b| Patch {
+            range: removal(&doc.text, b.clone(), tail.newline),
+            text: Vec::new(),
+        })
+        .collect();
+    if let Some(lines) = lines {
+        let remaining = doc.apply(patches.clone());
+        let mut patch = append(&remaining, &lines, tail.newline);
+        // What remains ends where the file ends.
+        patch.range = doc.text.len()..doc.text.len();
+        patches.push(patch);
+    }
+    patches
+}
 
 /// The line break a file uses (`\r\n` when it has any).
 pub fn newline_of(text: &[u8]) -> &'static str {

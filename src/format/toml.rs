@@ -21,17 +21,13 @@ use crate::error::Error;
 use crate::metadata::{EmptyList, Metadata, FORMAT_VERSION, SOPS_KEY};
 use crate::plain::{self, number_kind, Plain};
 use crate::timestamp::Timestamp;
-use crate::tree::{Document, Leaf, LeafId, LeafKind, MapItem, Node, Patch, Quote, Rendering, Style};
+use crate::tree::{
+    Document, Leaf, LeafId, LeafKind, MapItem, Node, Patch, Quote, Rendering, Style,
+};
 use crate::value::Scalar;
 
 /// The TOML format.
 pub struct Toml;
-
-struct State {
-    /// The metadata table(s), from the `[sops]` header to the end of the last line.
-    metadata: Option<Range<usize>>,
-    newline: &'static str,
-}
 
 impl Format for Toml {
     fn parse(&self, text: Vec<u8>) -> Result<Document, Error> {
@@ -81,15 +77,10 @@ impl Format for Toml {
             }
             Metadata::from_value(&value)
         });
-        let newline = tail::newline_of(&text);
         let leaves = builder.leaves;
-        let mut doc = Document::new(
-            text,
-            Box::new(State {
-                metadata: region,
-                newline,
-            }),
-        );
+        // The metadata table(s), from the `[sops]` header to the end of the last line.
+        let state = tail::Tail::new(&text, region.into_iter().collect());
+        let mut doc = Document::new(text, Box::new(state));
         doc.leaves = leaves;
         doc.branches = vec![branch];
         if let Some(md) = metadata {
@@ -122,26 +113,15 @@ impl Format for Toml {
         doc: &Document,
         metadata: Option<&Metadata>,
     ) -> Result<Vec<Patch>, Error> {
-        let state: &State = doc.state();
-        let mut patches = Vec::new();
-        if let Some(r) = &state.metadata {
-            patches.push(Patch {
-                range: tail::removal(&doc.text, r.clone(), state.newline),
-                text: Vec::new(),
-            });
-        }
-        if let Some(md) = metadata {
-            let remaining = doc.apply(patches.clone());
+        let lines = metadata.map(|md| {
             let Value::Object(obj) = md.to_value(EmptyList::Empty) else {
                 unreachable!("metadata is a map")
             };
             let mut lines = Vec::new();
             metadata_table(&mut lines, SOPS_KEY, &obj, false);
-            let mut patch = tail::append(&remaining, &lines, state.newline);
-            patch.range = doc.text.len()..doc.text.len();
-            patches.push(patch);
-        }
-        Ok(patches)
+            lines
+        });
+        Ok(tail::patches(doc, lines))
     }
 
     fn emit(&self, value: &Plain) -> Result<Vec<u8>, Error> {
@@ -173,7 +153,10 @@ impl Format for Toml {
         // A string written bare was a date-time: an offset date-time is a timestamp.
         if let (Scalar::Str(s), Some(first)) = (&value, spelling.first()) {
             if !matches!(first, b'"' | b'\'') {
-                if let Some(t) = std::str::from_utf8(s).ok().and_then(Timestamp::parse_rfc3339) {
+                if let Some(t) = std::str::from_utf8(s)
+                    .ok()
+                    .and_then(Timestamp::parse_rfc3339)
+                {
                     return Plain::Scalar(Scalar::Time(Zeroizing::new(t.to_rfc3339_nano())));
                 }
             }
@@ -219,7 +202,10 @@ impl Builder<'_> {
         }
         if owns_comments {
             for (at, id) in self.comments.remove(&header).unwrap_or_default() {
-                let place = items.iter().position(|(p, _)| *p > at).unwrap_or(items.len());
+                let place = items
+                    .iter()
+                    .position(|(p, _)| *p > at)
+                    .unwrap_or(items.len());
                 items.insert(place, (at, MapItem::Comment(id)));
             }
         }
@@ -372,16 +358,12 @@ fn json_of(item: &Item) -> Value {
     match item {
         Item::None => Value::Null,
         Item::Value(v) => json_of_value(v),
-        Item::Table(t) => Value::Object(
-            t.iter()
-                .map(|(k, v)| (k.to_string(), json_of(v)))
-                .collect(),
-        ),
-        Item::ArrayOfTables(a) => Value::Array(
-            a.iter()
-                .map(|t| json_of(&Item::Table(t.clone())))
-                .collect(),
-        ),
+        Item::Table(t) => {
+            Value::Object(t.iter().map(|(k, v)| (k.to_string(), json_of(v))).collect())
+        }
+        Item::ArrayOfTables(a) => {
+            Value::Array(a.iter().map(|t| json_of(&Item::Table(t.clone()))).collect())
+        }
     }
 }
 
@@ -442,7 +424,10 @@ fn json_toml(v: &Value) -> String {
         Value::String(s) if s.contains('\n') => {
             let escaped = basic_string(s);
             // A line break right after `"""` is not part of the string.
-            format!("\"\"\"\n{}\"\"\"", escaped[1..escaped.len() - 1].replace("\\n", "\n"))
+            format!(
+                "\"\"\"\n{}\"\"\"",
+                escaped[1..escaped.len() - 1].replace("\\n", "\n")
+            )
         }
         Value::String(s) => basic_string(s),
         Value::Array(items) => format!(
@@ -493,10 +478,14 @@ fn scalar_toml(s: &Scalar, quote: Quote) -> Result<String, Error> {
     Ok(match s {
         Scalar::Str(bytes) => {
             let text = std::str::from_utf8(bytes).map_err(|_| {
-                Error::Emit("TOML strings must be UTF-8; choose --output-type binary or yaml".into())
+                Error::Emit(
+                    "TOML strings must be UTF-8; choose --output-type binary or yaml".into(),
+                )
             })?;
             let literal_ok = !text.contains('\'')
-                && !text.chars().any(|c| (c.is_control() && c != '\t') || c == '\u{7f}');
+                && !text
+                    .chars()
+                    .any(|c| (c.is_control() && c != '\t') || c == '\u{7f}');
             if quote == Quote::Single && literal_ok {
                 format!("'{text}'")
             } else {
@@ -562,12 +551,14 @@ fn emit_table(
         if !lines.is_empty() {
             lines.push(String::new());
         }
-        lines.push(if array { format!("[[{p}]]") } else { format!("[{p}]") });
+        lines.push(if array {
+            format!("[[{p}]]")
+        } else {
+            format!("[{p}]")
+        });
     }
     let is_table = |v: &Plain| matches!(v, Plain::Map(m) if !m.is_empty());
-    let is_tables = |v: &Plain| {
-        matches!(v, Plain::List(l) if !l.is_empty() && l.iter().all(|x| matches!(x, Plain::Map(_))))
-    };
+    let is_tables = |v: &Plain| matches!(v, Plain::List(l) if !l.is_empty() && l.iter().all(|x| matches!(x, Plain::Map(_))));
     // Items from here on are written as tables.
     let split = items
         .iter()
@@ -649,7 +640,10 @@ mod tests {
     #[test]
     fn emit_keeps_order_and_types() {
         let tree = Plain::Map(vec![
-            ("a".into(), Plain::Map(vec![("x".into(), Plain::Number("1".into()))])),
+            (
+                "a".into(),
+                Plain::Map(vec![("x".into(), Plain::Number("1".into()))]),
+            ),
             ("b".into(), Plain::Scalar(Scalar::Float(1.0))),
             (
                 "c".into(),
@@ -657,9 +651,17 @@ mod tests {
             ),
         ]);
         let out = String::from_utf8(Toml.emit(&tree).unwrap()).unwrap();
-        assert_eq!(out, "a = { x = 1 }\nb = 1.0\n\n[c]\nbig = 9223372036854775807\n");
-        let too_big = Plain::Map(vec![("n".into(), Plain::Number("12345678901234567890".into()))]);
+        assert_eq!(
+            out,
+            "a = { x = 1 }\nb = 1.0\n\n[c]\nbig = 9223372036854775807\n"
+        );
+        let too_big = Plain::Map(vec![(
+            "n".into(),
+            Plain::Number("12345678901234567890".into()),
+        )]);
         assert!(Toml.emit(&too_big).is_err());
-        assert!(Toml.emit(&Plain::Map(vec![("n".into(), Plain::Null)])).is_err());
+        assert!(Toml
+            .emit(&Plain::Map(vec![("n".into(), Plain::Null)]))
+            .is_err());
     }
 }
