@@ -906,7 +906,7 @@ mod tests {
         ]);
         assert_eq!(
             String::from_utf8(Ini.emit(&tree).unwrap()).unwrap(),
-            "top = 1\n\n[db]\nuser     = `a;b`\npassword = \" x\"\nport     = 5432\n"
+            "top = 1\n\n[db]\nuser     = `a;b`\npassword = ` x`\nport     = 5432\n"
         );
     }
 }
