@@ -33,20 +33,29 @@ pub struct Ini;
 
 /// go-ini's name for the keys before any section header.
 const DEFAULT_SECTION: &str = "DEFAULT";
+/// The metadata key (ignored by sops) that says the file is read as configparser reads it.
+const DIALECT_KEY: &str = "secrets_ini";
+const CONFIGPARSER: &str = "configparser";
 
 impl Format for Ini {
     fn parse(&self, text: Vec<u8>) -> Result<Document, Error> {
         let parsed = match Parser::new(&text, false).run() {
             Err(e) if e.indented_line => Parser::new(&text, true).run(),
+            // An encrypted file of one read as configparser reads it is read so again, even
+            // where go-ini could read it (its continued values may all be encrypted).
+            Ok(p) if p.says_configparser() => Parser::new(&text, true).run(),
             other => other,
         };
         let parsed = parsed.map_err(|e| Error::syntax_at("INI", &text, e.offset, e.message))?;
         let Parsed {
             leaves,
             branch,
-            metadata_pairs,
+            mut metadata_pairs,
             metadata_ranges,
         } = parsed;
+        if let Some(pairs) = &mut metadata_pairs {
+            pairs.retain(|(k, _)| k != DIALECT_KEY);
+        }
         // The `[sops]` sections, each from its header to the end of its last key line.
         let state = tail::Tail::new(&text, metadata_ranges);
         let mut doc = Document::new(text, Box::new(state));
@@ -80,11 +89,15 @@ impl Format for Ini {
     ) -> Result<Vec<Patch>, Error> {
         let lines = match metadata {
             Some(md) => {
-                let pairs: Vec<(String, Vec<u8>)> =
+                let mut pairs: Vec<(String, Vec<u8>)> =
                     metadata::flatten(&md.to_value(EmptyList::Null))
                         .into_iter()
                         .map(|(k, v)| (k, v.replace('\n', "\\n").into_bytes()))
                         .collect();
+                if Parser::new(&doc.text, false).run().is_err() {
+                    pairs.push((DIALECT_KEY.into(), CONFIGPARSER.into()));
+                    pairs.sort();
+                }
                 let mut lines = vec![format!("[{SOPS_KEY}]")];
                 lines.extend(key_lines(&pairs)?);
                 Some(lines)
@@ -254,6 +267,17 @@ struct Parsed {
     branch: Node,
     metadata_pairs: Option<Vec<(String, Vec<u8>)>>,
     metadata_ranges: Vec<Range<usize>>,
+}
+
+impl Parsed {
+    /// Whether the metadata says the file was read as configparser reads it.
+    fn says_configparser(&self) -> bool {
+        self.metadata_pairs.as_ref().is_some_and(|pairs| {
+            pairs
+                .iter()
+                .any(|(k, v)| k == DIALECT_KEY && v.as_slice() == CONFIGPARSER.as_bytes())
+        })
+    }
 }
 
 /// A line: its start, the end of its content (before `\n`), and where the next one starts.
@@ -873,6 +897,22 @@ mod tests {
         // Indented keys are keys where go-ini can read the file.
         let doc = parse("[m]\nurls =\n    a=1\n");
         assert_eq!(entries(&doc), ["m:urls=", "m:a=1"]);
+    }
+
+    #[test]
+    fn a_file_read_as_configparser_is_read_so_once_encrypted() {
+        // Kept in plaintext, the continued value reads as a key to go-ini.
+        let text = "[a]\nk_unencrypted =\n    x=1\nother =\n    plain line\n";
+        let doc = parse(text);
+        assert_eq!(
+            entries(&doc),
+            ["a:k_unencrypted=\nx=1", "a:other=\nplain line"]
+        );
+        let sealed = "[a]\nk_unencrypted =\n    x=1\nother =ENC[AES256_GCM,data:eA==,iv:eA==,tag:eA==,type:str]\n";
+        assert_eq!(entries(&parse(sealed))[1], "a:x=1");
+        let marked =
+            format!("{sealed}\n[sops]\n{DIALECT_KEY} = {CONFIGPARSER}\nversion = 3.11.0\n");
+        assert_eq!(entries(&parse(&marked))[0], "a:k_unencrypted=\nx=1");
     }
 
     #[test]
