@@ -506,14 +506,14 @@ fn inline(v: &Plain, at: &str) -> Result<String, Error> {
     Ok(match v {
         Plain::Null => {
             return Err(Error::Emit(format!(
-                "TOML has no null, and {at} is null; choose --output-type yaml or json"
+                "TOML has no null, and `{at}` is null; choose --output-type yaml or json"
             )))
         }
         Plain::Scalar(s) => scalar_toml(s, Quote::Double)?,
         Plain::Number(n) => {
             if number_kind(n.as_bytes()) == Some(true) && n.parse::<i64>().is_err() {
                 return Err(Error::Emit(format!(
-                    "{at} is {n}, beyond TOML's 64-bit integers; choose --output-type yaml or json"
+                    "`{at}` is {n}, beyond TOML's 64-bit integers; choose --output-type yaml or json"
                 )));
             }
             n.clone()
