@@ -455,3 +455,28 @@ fn input_of_another_type_fails_with_line_and_column_and_writes_nothing() {
         assert_eq!(read(&path), content, "{file}");
     }
 }
+
+#[test]
+fn php_ini_comment_blocks_that_sops_panics_on() {
+    let sandbox = Sandbox::new();
+    let Some(_) = sandbox.sops() else { return };
+    let php = sandbox.write(
+        "php.ini",
+        ";;;;;;;;;;;;\n; About php.ini ;\n;;;;;;;;;;;;\n[PHP]\nengine = On\n",
+    );
+    let theirs = sandbox.write(
+        "theirs.ini",
+        ok(sops_with(&sandbox, &["encrypt", "--age", RECIPIENT], &php)),
+    );
+    // sops cannot write its own decryption (go-ini indexes the empty first comment line).
+    let out = sops_with(&sandbox, &["decrypt"], &theirs);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("panic"));
+    assert_eq!(
+        String::from_utf8(decrypt(&sandbox, &theirs, "ini")).unwrap(),
+        "; \n; About php.ini ;\n;;;;;;;;;;;;\n[PHP]\nengine = On\n"
+    );
+    // Ours: byte for byte.
+    let ours = sandbox.write("ours.ini", encrypt(&sandbox, &php));
+    assert_eq!(decrypt(&sandbox, &ours, "ini"), read(&php));
+}
