@@ -16,10 +16,16 @@ pub struct Tail {
 impl Tail {
     /// The state of a file `text` whose metadata is at `blocks`.
     pub fn new(text: &[u8], blocks: Vec<Range<usize>>) -> Tail {
-        Tail {
-            blocks,
-            newline: newline_of(text),
-        }
+        // The line break is the plaintext's, judged without the block [`append`] added:
+        // its separator after a plaintext ending in `\r` would look like a `\r\n`.
+        let newline = match blocks.last() {
+            Some(last) => ["\n", "\r\n"]
+                .into_iter()
+                .find(|nl| newline_of(&text[..removal(text, last.clone(), nl).start]) == *nl)
+                .unwrap_or("\n"),
+            None => newline_of(text),
+        };
+        Tail { blocks, newline }
     }
 }
 
@@ -105,6 +111,10 @@ mod tests {
             with.extend_from_slice(&patch.text);
             let start = text.len() + patch.text.iter().position(|b| *b == b'[').unwrap();
             let range = removal(&with, start..with.len(), nl);
+            if nl == newline_of(text.as_bytes()) {
+                let found = Tail::new(&with, vec![start..with.len()]).newline;
+                assert_eq!(found, nl, "{text:?}");
+            }
             let mut back = with.clone();
             back.drain(range);
             assert_eq!(String::from_utf8(back).unwrap(), text, "{text:?} {nl:?}");
@@ -113,7 +123,16 @@ mod tests {
 
     #[test]
     fn removal_undoes_append() {
-        for text in ["", "\n", "x\n", "x", "x\n\n", "[a]\nk = v"] {
+        for text in [
+            "",
+            "\n",
+            "x\n",
+            "x",
+            "x\n\n",
+            "[a]\nk = v",
+            "\r",
+            "x\r\ny\r",
+        ] {
             round_trip(text);
         }
     }
