@@ -138,7 +138,12 @@ impl Sandbox {
 
     /// `secrets` with the sandbox environment.
     pub fn secrets(&self) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_secrets"));
+        self.command(env!("CARGO_BIN_EXE_secrets"))
+    }
+
+    /// Any program with the sandbox environment.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = Command::new(program);
         self.isolate(&mut cmd);
         cmd
     }
@@ -152,9 +157,7 @@ impl Sandbox {
 
     /// The real `sops` with the sandbox environment and the fixtures' age key, if installed.
     pub fn sops(&self) -> Option<Command> {
-        let path = tool("sops")?;
-        let mut cmd = Command::new(path);
-        self.isolate(&mut cmd);
+        let mut cmd = self.command(tool("sops")?);
         cmd.env("SOPS_AGE_KEY_FILE", age_key());
         Some(cmd)
     }
