@@ -41,6 +41,7 @@ pub mod plain;
 pub mod rewrap;
 pub mod rotate;
 pub mod rules;
+pub mod scan;
 pub mod timestamp;
 pub mod tree;
 pub mod value;
