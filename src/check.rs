@@ -39,7 +39,8 @@ pub struct Report {
     pub mac_verified: bool,
 }
 
-/// Checks `bytes`, the content of `name`; `rule_matches` says a creation rule covers it.
+/// Checks `bytes`, the content of `name` (which names its format and is shown in fixes);
+/// `rule_matches` says a creation rule covers it.
 pub fn check(name: &Path, bytes: &[u8], rule_matches: bool, keyring: &Keyring) -> Report {
     let file_format = FileFormat::from_path(name);
     let format = file_format.format();
@@ -53,11 +54,15 @@ pub fn check(name: &Path, bytes: &[u8], rule_matches: bool, keyring: &Keyring) -
                 report.problems.push(Problem {
                     line: None,
                     rule: "not-encrypted",
-                    message: "a creation rule of .sops.yaml covers this file, but it is not encrypted".into(),
+                    message:
+                        "a creation rule of .sops.yaml covers this file, but it is not encrypted"
+                            .into(),
                     fix: format!("encrypt it: secrets encrypt -i {shown} (then git add it again)"),
                 });
             }
-            report.problems.extend(scan_problems(bytes, &shown.to_string()));
+            report
+                .problems
+                .extend(scan_problems(bytes, &shown.to_string()));
             return report;
         }
     };
@@ -65,11 +70,16 @@ pub fn check(name: &Path, bytes: &[u8], rule_matches: bool, keyring: &Keyring) -
     let metadata = match metadata_of(&doc) {
         Ok(md) => md,
         Err(e) => {
-            report.problems.push(tampered(None, e.to_string(), &shown.to_string()));
+            report
+                .problems
+                .push(tampered(None, e.to_string(), &shown.to_string()));
             return report;
         }
     };
-    if metadata.mac.is_empty() || metadata.version.is_empty() || metadata.key_groups.iter().all(|g| g.is_empty()) {
+    if metadata.mac.is_empty()
+        || metadata.version.is_empty()
+        || metadata.key_groups.iter().all(|g| g.is_empty())
+    {
         report.problems.push(tampered(
             None,
             "the sops metadata lacks its mac, version or keys".into(),
@@ -80,7 +90,9 @@ pub fn check(name: &Path, bytes: &[u8], rule_matches: bool, keyring: &Keyring) -
         .problems
         .extend(plaintext_values(format, &doc, &shown.to_string()));
     // Values left in plaintext on purpose (`_unencrypted`) may still hold secrets.
-    report.problems.extend(scan_problems(bytes, &shown.to_string()));
+    report
+        .problems
+        .extend(scan_problems(bytes, &shown.to_string()));
     if let Ok(key) = keyring.data_key(metadata) {
         report.mac_verified = true;
         if let Err(e) = decrypt(format, &doc, &key, DecryptOptions::default()) {

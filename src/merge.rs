@@ -122,7 +122,13 @@ mod tests {
         .unwrap();
         assert_eq!(m.conflicts, [r#"["db"]["pw"]"#]);
         assert_eq!(m.bytes, br#"{"db": {"pw": "b"}, "x": 2}"#);
-        let same = merge(FileFormat::Json, r#"{"a": 1}"#, r#"{"a": 2}"#, r#"{"a": 2}"#).unwrap();
+        let same = merge(
+            FileFormat::Json,
+            r#"{"a": 1}"#,
+            r#"{"a": 2}"#,
+            r#"{"a": 2}"#,
+        )
+        .unwrap();
         assert!(same.conflicts.is_empty());
     }
 

@@ -286,8 +286,10 @@ static COMPILED: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 
 /// A name followed by an assignment operator; the value is read after the match.
 static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?:^|[^A-Za-z0-9_.\-])["']?([A-Za-z_][A-Za-z0-9_.\-]*)["']?\s*(?::=|=>|=|:)[ \t]*"#)
-        .expect("a valid pattern")
+    Regex::new(
+        r#"(?:^|[^A-Za-z0-9_.\-])["']?([A-Za-z_][A-Za-z0-9_.\-]*)["']?\s*(?::=|=>|=|:)[ \t]*"#,
+    )
+    .expect("a valid pattern")
 });
 
 /// Whether text looks binary (a NUL byte early on, as git decides).
@@ -317,7 +319,9 @@ pub fn scan(text: &[u8]) -> Vec<Finding> {
             }
             let found = regex.captures_iter(line).find_map(|c| {
                 let m = c.get(1).or_else(|| c.get(0))?;
-                let ok = shape.check.is_none_or(|check| check(&text, start + m.end()));
+                let ok = shape
+                    .check
+                    .is_none_or(|check| check(&text, start + m.end()));
                 ok.then(|| m.as_str().to_string())
             });
             if let Some(secret) = found {
@@ -404,11 +408,48 @@ const SECRET_WORDS: &[&str] = &[
 
 /// Endings of names that hold something about a secret rather than the secret itself.
 const NOT_SECRET_ENDINGS: &[&str] = &[
-    "name", "names", "file", "files", "path", "dir", "ref", "url", "uri", "id", "ids", "length",
-    "len", "size", "ttl", "timeout", "expiry", "expires", "expiration", "type", "enabled",
-    "required", "count", "format", "prefix", "suffix", "template", "regex", "pattern", "policy",
-    "field", "header", "endpoint", "tokens", "hash", "digest", "version", "mode", "env", "command",
-    "cmd", "key",
+    "name",
+    "names",
+    "file",
+    "files",
+    "path",
+    "dir",
+    "ref",
+    "url",
+    "uri",
+    "id",
+    "ids",
+    "length",
+    "len",
+    "size",
+    "ttl",
+    "timeout",
+    "expiry",
+    "expires",
+    "expiration",
+    "type",
+    "enabled",
+    "required",
+    "count",
+    "format",
+    "prefix",
+    "suffix",
+    "template",
+    "regex",
+    "pattern",
+    "policy",
+    "field",
+    "header",
+    "endpoint",
+    "tokens",
+    "hash",
+    "digest",
+    "version",
+    "mode",
+    "env",
+    "command",
+    "cmd",
+    "key",
 ];
 
 /// Beginnings of such names (`existingSecret`, `usePassword`).
@@ -480,9 +521,11 @@ fn random_looking(value: &str) -> bool {
         return false;
     }
     let lower = value.to_ascii_lowercase();
-    let reference = ["${", "{{", "}}", "$(", "%(", "#{", "://", "enc[", "vault:", "ref+"]
-        .iter()
-        .any(|r| lower.contains(r))
+    let reference = [
+        "${", "{{", "}}", "$(", "%(", "#{", "://", "enc[", "vault:", "ref+",
+    ]
+    .iter()
+    .any(|r| lower.contains(r))
         || value.starts_with([
             '$', '%', '<', '{', '[', '/', '~', '@', '*', '(', '&', '!', '.', '#', '|', '>',
         ])
@@ -576,9 +619,11 @@ fn url_password_is_real(text: &str, end: usize) -> bool {
     password.chars().count() >= 4
         && !password.starts_with(['$', '<', '{', '%', '*'])
         && !password.chars().all(|c| c == 'x' || c == 'X' || c == '*')
-        && !["${", "{{", "pass", "secret", "changeme", "example", "your", "xxx"]
-            .iter()
-            .any(|p| lower.contains(p))
+        && ![
+            "${", "{{", "pass", "secret", "changeme", "example", "your", "xxx",
+        ]
+        .iter()
+        .any(|p| lower.contains(p))
 }
 
 /// Enough of a secret to find it again, never enough to use it.
@@ -664,7 +709,10 @@ aws_secret_access_key = q8Zt0Vd3bN1xW7yK4mR9sF2hJ6pL5cG0aE3uT8iO
             ids("url: postgres://app:Zq8vN2kLx4@db.internal:5432/app\n"),
             [(1, "url-credentials")]
         );
-        assert!(ids("url: postgres://app:${DB_PASSWORD}@db/app\nurl: https://user:password@host\n").is_empty());
+        assert!(ids(
+            "url: postgres://app:${DB_PASSWORD}@db/app\nurl: https://user:password@host\n"
+        )
+        .is_empty());
     }
 
     #[test]

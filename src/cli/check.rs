@@ -65,11 +65,16 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<()> {
             .config
             .as_ref()
             .is_some_and(|c| c.rule_for(Some(&target.path)).is_ok());
-        let report: Report = check(&target.path, &bytes, rule_matches, &keyring);
+        let report: Report = check(Path::new(&target.shown), &bytes, rule_matches, &keyring);
         if report.encrypted && !report.mac_verified {
             unverified.push(target.shown.clone());
         }
-        problems.extend(report.problems.into_iter().map(|p| (target.shown.clone(), p)));
+        problems.extend(
+            report
+                .problems
+                .into_iter()
+                .map(|p| (target.shown.clone(), p)),
+        );
     }
     match args.format {
         ReportFormat::Json => {
@@ -85,7 +90,10 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<()> {
         ReportFormat::Text => {
             for (file, p) in &problems {
                 let line = p.line.map(|l| format!("{l}:")).unwrap_or_default();
-                println!("{file}:{line} {}: {}\n    fix: {}", p.rule, p.message, p.fix);
+                println!(
+                    "{file}:{line} {}: {}\n    fix: {}",
+                    p.rule, p.message, p.fix
+                );
             }
             if !unverified.is_empty() {
                 eprintln!(
@@ -125,14 +133,30 @@ fn targets(args: &Args, cwd: &Path, top: Option<&Path>) -> anyhow::Result<Vec<Ta
     };
     let absolute = |p: &Path| std::path::absolute(cwd.join(p)).unwrap_or_else(|_| cwd.join(p));
     if !args.files.is_empty() {
-        return Ok(args.files.iter().map(|f| in_tree(absolute(f), true)).collect());
+        return Ok(args
+            .files
+            .iter()
+            .map(|f| in_tree(absolute(f), true))
+            .collect());
     }
     match (top, args.all) {
         (Some(top), all) => {
             let listing: &[&str] = if all {
-                &["ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+                &[
+                    "ls-files",
+                    "-z",
+                    "--cached",
+                    "--others",
+                    "--exclude-standard",
+                ]
             } else {
-                &["diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR"]
+                &[
+                    "diff",
+                    "--cached",
+                    "--name-only",
+                    "-z",
+                    "--diff-filter=ACMR",
+                ]
             };
             Ok(git::paths(top, listing)?
                 .into_iter()

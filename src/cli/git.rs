@@ -25,7 +25,9 @@ pub fn output(dir: &Path, args: &[&str]) -> anyhow::Result<Vec<u8>> {
 
 /// `git ARGS` output as trimmed text.
 pub fn text(dir: &Path, args: &[&str]) -> anyhow::Result<String> {
-    Ok(String::from_utf8_lossy(&output(dir, args)?).trim().to_string())
+    Ok(String::from_utf8_lossy(&output(dir, args)?)
+        .trim()
+        .to_string())
 }
 
 /// The top of the work tree `dir` is in, or `None` outside a repository.

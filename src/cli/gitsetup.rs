@@ -60,7 +60,10 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<()> {
             println!("git is set up for secrets");
             return Ok(());
         }
-        anyhow::bail!("{} thing(s) missing; run `secrets git-setup` to add them", missing.len());
+        anyhow::bail!(
+            "{} thing(s) missing; run `secrets git-setup` to add them",
+            missing.len()
+        );
     }
     let attributes: Vec<&str> = missing
         .iter()
@@ -93,7 +96,10 @@ fn describe(m: &Missing) -> String {
     match m {
         Missing::Attribute(line) => format!(".gitattributes line `{line}`"),
         Missing::Config(key, value) => format!("git config {key} = {value:?}"),
-        Missing::Hook(path) => format!("pre-commit hook running `secrets check` ({})", path.display()),
+        Missing::Hook(path) => format!(
+            "pre-commit hook running `secrets check` ({})",
+            path.display()
+        ),
     }
 }
 
@@ -105,7 +111,9 @@ fn missing(args: &Args, globals: &Globals, top: &Path) -> anyhow::Result<Vec<Mis
     let present: Vec<&str> = present.lines().map(str::trim).collect();
     if let Some(config) = &discovered.config {
         for file in config.matching_files()? {
-            let Ok(rel) = file.strip_prefix(top) else { continue };
+            let Ok(rel) = file.strip_prefix(top) else {
+                continue;
+            };
             let pattern = rel.to_string_lossy().replace('\\', "/");
             // Spaces would split the pattern; git reads them escaped in a quoted pattern.
             let pattern = if pattern.contains(' ') {
@@ -120,7 +128,11 @@ fn missing(args: &Args, globals: &Globals, top: &Path) -> anyhow::Result<Vec<Mis
         }
     }
     for (key, value) in CONFIG {
-        let scope = if args.global { "--global" } else { "--includes" };
+        let scope = if args.global {
+            "--global"
+        } else {
+            "--includes"
+        };
         let current = git::text(top, &["config", scope, "--get", key]).unwrap_or_default();
         if current != value {
             missing.push(Missing::Config(key, value));

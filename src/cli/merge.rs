@@ -70,7 +70,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Some(m) => (Plaintext::new(Vec::new()), m.conflicts),
         None => match merge_file(&base, &ours, &theirs, &name)? {
             (merged, 0) => (merged, Vec::new()),
-            (_, n) => (Plaintext::new(Vec::new()), vec![format!("{n} conflicting hunk(s)")]),
+            (_, n) => (
+                Plaintext::new(Vec::new()),
+                vec![format!("{n} conflicting hunk(s)")],
+            ),
         },
     };
     if !conflicts.is_empty() {
@@ -135,7 +138,14 @@ fn merge_file(
     let out = Command::new("git")
         .arg("merge-file")
         .arg("-p")
-        .args(["-L", &format!("ours:{shown}"), "-L", "base", "-L", &format!("theirs:{shown}")])
+        .args([
+            "-L",
+            &format!("ours:{shown}"),
+            "-L",
+            "base",
+            "-L",
+            &format!("theirs:{shown}"),
+        ])
         .args([&paths[1], &paths[0], &paths[2]])
         .output()
         .context("cannot run git merge-file")?;
@@ -157,7 +167,10 @@ fn line_merge_in_place(args: &Args) -> anyhow::Result<()> {
         .context("cannot run git merge-file")?;
     match status.code() {
         Some(0) => Ok(()),
-        _ => bail!("conflict in {}", args.path.as_ref().unwrap_or(&args.ours).display()),
+        _ => bail!(
+            "conflict in {}",
+            args.path.as_ref().unwrap_or(&args.ours).display()
+        ),
     }
 }
 
