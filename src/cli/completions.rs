@@ -67,7 +67,8 @@ pub fn man(args: ManArgs) -> anyhow::Result<()> {
             clap_mangen::generate_to(cmd, &dir)
                 .with_context(|| format!("cannot write into {}", dir.display()))
         }
-        None => clap_mangen::Man::new(cmd)
+        // As generate_to renders the top page: without the `help` subcommand.
+        None => clap_mangen::Man::new(cmd.disable_help_subcommand(true))
             .render(&mut std::io::stdout())
             .context("cannot write to standard output"),
     }
