@@ -575,26 +575,29 @@ pub fn entropy(s: &str) -> f64 {
         .sum()
 }
 
-/// A private key's BEGIN line counts only when key material follows (documentation shows
-/// the header with `...` for a body).
+/// A private key's BEGIN line counts only when key material follows: a line of base64 of a
+/// real key's width within the next few lines (documentation shows the header alone, or with
+/// `...` for a body). PEM headers (`Proc-Type: ...`) and blank lines may come first.
 fn key_body_follows(text: &str, end: usize) -> bool {
     let window: String = text[end..]
         .chars()
-        .take(800)
+        .take(1000)
         .collect::<String>()
         .replace("\\n", "\n");
-    let mut run = 0;
-    for c in window.chars() {
-        if c.is_ascii_alphanumeric() || c == '+' || c == '/' || c == '=' {
-            run += 1;
-            if run >= 40 {
-                return true;
-            }
-        } else if !matches!(c, '\n' | '\r' | ' ' | '\t' | '"' | '\'' | '|' | ',') {
-            run = 0;
+    for line in window.lines().skip(1).take(5) {
+        let body = line.trim().trim_matches(|c| matches!(c, '"' | '\'' | ',' | '|' | '#'));
+        let body = body.trim();
+        if body.starts_with("-----") {
+            return false;
         }
-        if c == '-' {
-            // The END line: the body was shorter than a real key's.
+        if body.len() >= 40
+            && body
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        {
+            return true;
+        }
+        if !(body.is_empty() || body.contains(':')) {
             return false;
         }
     }
