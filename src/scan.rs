@@ -585,7 +585,9 @@ fn key_body_follows(text: &str, end: usize) -> bool {
         .collect::<String>()
         .replace("\\n", "\n");
     for line in window.lines().skip(1).take(5) {
-        let body = line.trim().trim_matches(|c| matches!(c, '"' | '\'' | ',' | '|' | '#'));
+        let body = line
+            .trim()
+            .trim_matches(|c| matches!(c, '"' | '\'' | ',' | '|' | '#'));
         let body = body.trim();
         if body.starts_with("-----") {
             return false;

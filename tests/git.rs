@@ -451,3 +451,35 @@ fn git_setup_is_idempotent_and_checks() {
     let global = std::fs::read_to_string(other.sandbox.home().join(".gitconfig")).unwrap();
     assert!(global.contains("textconv = secrets diff"), "{global}");
 }
+
+#[test]
+fn demo_repository_walkthrough_works() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("examples/demo-repo/README.md")).unwrap();
+    let script = readme
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a sh block in the demo README");
+    let repo = Repo::new();
+    let mut cmd = repo.with_env(Command::new("bash"));
+    cmd.current_dir(root)
+        .env_remove("SOPS_AGE_KEY_FILE")
+        .env("TMPDIR", repo.sandbox.path(""))
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.org")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.org");
+    let out = run(cmd.arg("-c").arg(script));
+    let stdout = String::from_utf8(ok(out.clone())).unwrap();
+    let all = both(&out);
+    assert!(stdout.contains("correct-horse-battery-staple"), "{all}");
+    assert!(stdout.contains("git is set up for secrets"), "{all}");
+    assert!(
+        stdout.contains("-  token: demo-token-1234\n+  token: demo-token-5678"),
+        "{all}"
+    );
+    assert!(all.contains("deploy.ini:1: aws-access-key-id"), "{all}");
+    assert!(all.contains("secrets/new.env: not-encrypted"), "{all}");
+    assert!(stdout.ends_with("refused, as it should be\n"), "{all}");
+}
