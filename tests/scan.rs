@@ -116,8 +116,11 @@ fn private_key(r: &mut Rng, kind: &str) -> String {
     )
 }
 
-/// The labelled set: files (name, text) and the positive lines (file index, line).
-fn labelled_set() -> (Vec<(String, String)>, BTreeSet<(usize, usize)>) {
+/// Files of the set, as (name, text).
+type Files = Vec<(String, String)>;
+
+/// The labelled set: files and the positive lines (file index, line).
+fn labelled_set() -> (Files, BTreeSet<(usize, usize)>) {
     let mut r = Rng(0x5eed_cafe_f00d_1234);
     let mut files = Vec::new();
     let mut positives = BTreeSet::new();
