@@ -309,16 +309,26 @@ fn pre_commit_framework_runs_the_check() {
     );
 }
 
+/// Branch `theirs` replaces `theirs.0` by `theirs.1` in `secrets/app.yaml`, `main` does the
+/// same with `ours`; the output of merging `theirs` into `main`.
+fn merge_edits(repo: &Repo, theirs: (&str, &str), ours: (&str, &str)) -> Output {
+    repo.git(&["checkout", "-q", "-b", "theirs"]);
+    edit(repo, "secrets/app.yaml", theirs.0, theirs.1);
+    assert!(repo.commit_all("theirs").status.success());
+    repo.git(&["checkout", "-q", "main"]);
+    edit(repo, "secrets/app.yaml", ours.0, ours.1);
+    assert!(repo.commit_all("ours").status.success());
+    repo.try_git(&["merge", "--no-edit", "theirs"])
+}
+
 #[test]
 fn branches_changing_different_values_merge() {
     let repo = set_up_repo(false);
-    repo.git(&["checkout", "-q", "-b", "theirs"]);
-    edit(&repo, "secrets/app.yaml", "tok-base", "tok-theirs");
-    assert!(repo.commit_all("theirs").status.success());
-    repo.git(&["checkout", "-q", "main"]);
-    edit(&repo, "secrets/app.yaml", "hunter2-base", "hunter2-ours");
-    assert!(repo.commit_all("ours").status.success());
-    let out = repo.try_git(&["merge", "-q", "--no-edit", "theirs"]);
+    let out = merge_edits(
+        &repo,
+        ("tok-base", "tok-theirs"),
+        ("hunter2-base", "hunter2-ours"),
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -349,16 +359,12 @@ fn branches_changing_different_values_merge() {
 #[test]
 fn same_value_conflict_leaves_no_plaintext_in_the_repo() {
     let repo = set_up_repo(false);
-    repo.git(&["checkout", "-q", "-b", "theirs"]);
-    edit(&repo, "secrets/app.yaml", "hunter2-base", "pw-theirs-7f3a");
-    assert!(repo.commit_all("theirs").status.success());
-    repo.git(&["checkout", "-q", "main"]);
-    let ours_before = {
-        edit(&repo, "secrets/app.yaml", "hunter2-base", "pw-ours-91bc");
-        assert!(repo.commit_all("ours").status.success());
-        repo.read("secrets/app.yaml")
-    };
-    let out = repo.try_git(&["merge", "--no-edit", "theirs"]);
+    let out = merge_edits(
+        &repo,
+        ("hunter2-base", "pw-theirs-7f3a"),
+        ("hunter2-base", "pw-ours-91bc"),
+    );
+    let ours_before = repo.git(&["show", "HEAD:secrets/app.yaml"]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(
