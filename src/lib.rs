@@ -26,6 +26,7 @@
 
 #![deny(missing_docs)]
 
+pub mod check;
 pub mod config;
 pub mod crypto;
 pub mod decrypt;
@@ -35,12 +36,14 @@ pub mod format;
 pub mod io;
 pub mod keys;
 pub mod layout;
+pub mod merge;
 pub mod metadata;
 pub mod path;
 pub mod plain;
 pub mod rewrap;
 pub mod rotate;
 pub mod rules;
+pub mod scan;
 pub mod timestamp;
 pub mod tree;
 pub mod value;

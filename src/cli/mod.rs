@@ -1,11 +1,17 @@
 //! Command-line definitions (one module per subcommand) and error reporting.
 
 mod batch;
+mod check;
+mod completions;
 mod decrypt;
+mod diff;
 mod encrypt;
 mod filestatus;
+mod git;
+mod gitsetup;
 mod groups;
 mod keygen;
+mod merge;
 mod recipients;
 mod rotate;
 mod updatekeys;
@@ -48,6 +54,12 @@ enum Command {
     Groups(groups::Command),
     Filestatus(filestatus::Args),
     Keygen(keygen::Args),
+    Check(check::Args),
+    Diff(diff::Args),
+    Merge(merge::Args),
+    GitSetup(gitsetup::Args),
+    Completions(completions::CompletionsArgs),
+    Man(completions::ManArgs),
 }
 
 /// Options of every command.
@@ -102,6 +114,12 @@ pub fn main() -> i32 {
         Command::Groups(command) => groups::run(command),
         Command::Filestatus(args) => filestatus::run(args),
         Command::Keygen(args) => keygen::run(args),
+        Command::Check(args) => check::run(args, &cli.globals),
+        Command::Diff(args) => diff::run(args),
+        Command::Merge(args) => merge::run(args),
+        Command::GitSetup(args) => gitsetup::run(args, &cli.globals),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => completions::man(args),
     };
     match result {
         Ok(()) => 0,
