@@ -66,6 +66,12 @@ pub enum Error {
         /// The file.
         path: PathBuf,
     },
+    /// The input is larger than [`crate::io::MAX_INPUT`].
+    #[error("{} is larger than {} MiB, the most secrets reads (it holds a whole file in memory, as sops does); split the file", path.display(), crate::io::MAX_INPUT >> 20)]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+    },
     /// A file could not be written.
     #[error("cannot write {}: {source}; nothing was changed", path.display())]
     Write {
@@ -189,9 +195,10 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         use exit_code::*;
         match self {
-            Error::Read { .. } | Error::Syntax { .. } | Error::Unsupported(_) => {
-                COULD_NOT_READ_INPUT_FILE
-            }
+            Error::Read { .. }
+            | Error::TooLarge { .. }
+            | Error::Syntax { .. }
+            | Error::Unsupported(_) => COULD_NOT_READ_INPUT_FILE,
             Error::NotFound { .. } => NO_FILE_SPECIFIED,
             Error::Write { .. } => COULD_NOT_WRITE_OUTPUT_FILE,
             Error::NoDocument => NEED_AT_LEAST_ONE_DOCUMENT,

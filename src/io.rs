@@ -12,28 +12,44 @@ pub fn is_stdin(path: &Path) -> bool {
     path == Path::new("-") || path == Path::new("/dev/stdin")
 }
 
-/// Reads a whole file, or standard input.
+/// The largest input read: 512 MiB. Every byte of a file is held in memory several times
+/// over (text, tree, output), so a bigger one would exhaust memory rather than fail cleanly.
+pub const MAX_INPUT: u64 = 512 << 20;
+
+/// Reads a whole file, or standard input, of at most [`MAX_INPUT`] bytes.
 pub fn read_input(path: &Path) -> Result<Vec<u8>, Error> {
-    let mut bytes = Vec::new();
-    if is_stdin(path) {
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .map_err(|source| Error::Read {
-                path: PathBuf::from("standard input"),
+    let (name, reader): (PathBuf, Box<dyn Read>) = if is_stdin(path) {
+        (PathBuf::from("standard input"), Box::new(std::io::stdin()))
+    } else {
+        let file = fs::File::open(path).map_err(|source| match source.kind() {
+            std::io::ErrorKind::NotFound => Error::NotFound {
+                path: path.to_path_buf(),
+            },
+            _ => Error::Read {
+                path: path.to_path_buf(),
                 source,
-            })?;
-        return Ok(bytes);
-    }
-    match fs::read(path) {
-        Ok(bytes) => Ok(bytes),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::NotFound {
-            path: path.to_path_buf(),
-        }),
-        Err(source) => Err(Error::Read {
-            path: path.to_path_buf(),
+            },
+        })?;
+        if file.metadata().is_ok_and(|m| m.len() > MAX_INPUT) {
+            return Err(Error::TooLarge {
+                path: path.to_path_buf(),
+            });
+        }
+        (path.to_path_buf(), Box::new(file))
+    };
+    let mut bytes = Vec::new();
+    // One byte more than the limit tells a file at the limit from a bigger one.
+    reader
+        .take(MAX_INPUT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| Error::Read {
+            path: name.clone(),
             source,
-        }),
+        })?;
+    if bytes.len() as u64 > MAX_INPUT {
+        return Err(Error::TooLarge { path: name });
     }
+    Ok(bytes)
 }
 
 /// Replaces `path` with `bytes` atomically: written to a temporary file beside it, flushed,
