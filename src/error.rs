@@ -72,6 +72,14 @@ pub enum Error {
         /// The file.
         path: PathBuf,
     },
+    /// An output path is a symbolic link to a file outside its directory.
+    #[error("{} is a symbolic link to {}, outside its directory; nothing was written: write to the target itself, or pass --force to write through the link", path.display(), target.display())]
+    SymlinkOutside {
+        /// The link.
+        path: PathBuf,
+        /// Where it leads.
+        target: PathBuf,
+    },
     /// A file could not be written.
     #[error("cannot write {}: {source}; nothing was changed", path.display())]
     Write {
@@ -200,7 +208,7 @@ impl Error {
             | Error::Syntax { .. }
             | Error::Unsupported(_) => COULD_NOT_READ_INPUT_FILE,
             Error::NotFound { .. } => NO_FILE_SPECIFIED,
-            Error::Write { .. } => COULD_NOT_WRITE_OUTPUT_FILE,
+            Error::Write { .. } | Error::SymlinkOutside { .. } => COULD_NOT_WRITE_OUTPUT_FILE,
             Error::NoDocument => NEED_AT_LEAST_ONE_DOCUMENT,
             Error::AlreadyEncrypted => FILE_ALREADY_ENCRYPTED,
             Error::MetadataNotFound

@@ -54,14 +54,40 @@ pub fn read_input(path: &Path) -> Result<Vec<u8>, Error> {
 
 /// Replaces `path` with `bytes` atomically: written to a temporary file beside it, flushed,
 /// then renamed over it. An existing file keeps its permissions; a new one gets `mode`.
-/// A symbolic link is kept and its target replaced.
+/// A symbolic link is kept and its target replaced, when the target is in the link's own
+/// directory (or below it); a link that leads elsewhere is refused, so a planted link cannot
+/// make a run overwrite a file outside the requested path. [`write_atomic_through`] follows
+/// any link.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
+    write(path, bytes, mode, false)
+}
+
+/// [`write_atomic`], following a symbolic link wherever it leads (`--force`).
+pub fn write_atomic_through(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
+    write(path, bytes, mode, true)
+}
+
+fn write(path: &Path, bytes: &[u8], mode: u32, follow_any_link: bool) -> Result<(), Error> {
     let write_err = |source| Error::Write {
         path: path.to_path_buf(),
         source,
     };
     let target = match fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => fs::canonicalize(path).map_err(write_err)?,
+        Ok(m) if m.file_type().is_symlink() => {
+            let target = fs::canonicalize(path).map_err(write_err)?;
+            let home = path
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let home = fs::canonicalize(home).map_err(write_err)?;
+            if !follow_any_link && !target.starts_with(&home) {
+                return Err(Error::SymlinkOutside {
+                    path: path.to_path_buf(),
+                    target,
+                });
+            }
+            target
+        }
         _ => path.to_path_buf(),
     };
     let dir = match target.parent() {
@@ -124,6 +150,37 @@ mod tests {
         assert_eq!(fs::read(&path).unwrap(), b"two");
         let leftovers = fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(leftovers, 1, "no temporary file is left behind");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_out_of_the_directory_are_followed_only_when_forced() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let victim = outside.path().join("victim");
+        fs::write(&victim, b"keep").unwrap();
+        fs::create_dir(dir.path().join("sub")).unwrap();
+        let inner = dir.path().join("sub/real.yaml");
+        fs::write(&inner, b"old").unwrap();
+
+        // A link to a file beside it (or below) is written through.
+        let near = dir.path().join("near.yaml");
+        std::os::unix::fs::symlink("sub/real.yaml", &near).unwrap();
+        write_atomic(&near, b"new", 0o644).unwrap();
+        assert_eq!(fs::read(&inner).unwrap(), b"new");
+        assert!(fs::symlink_metadata(&near)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+
+        let far = dir.path().join("far.yaml");
+        std::os::unix::fs::symlink(&victim, &far).unwrap();
+        let err = write_atomic(&far, b"evil", 0o644).unwrap_err();
+        assert!(matches!(err, Error::SymlinkOutside { .. }), "{err}");
+        assert!(err.to_string().contains("--force"), "{err}");
+        assert_eq!(fs::read(&victim).unwrap(), b"keep");
+        write_atomic_through(&far, b"forced", 0o644).unwrap();
+        assert_eq!(fs::read(&victim).unwrap(), b"forced");
     }
 
     #[test]

@@ -180,3 +180,66 @@ fn a_full_disk_leaves_the_original_intact() {
     assert_eq!(read(&file), encrypted);
     assert!(leftovers(&dir, &[&file]).is_empty());
 }
+
+#[cfg(unix)]
+#[test]
+fn modes_are_kept_and_links_out_of_the_directory_need_force() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let sandbox = Sandbox::new();
+    let plain = sandbox.write("work/app.yaml", "password: hunter2\n");
+    let (enc, dec) = (
+        sandbox.path("work/app.enc.yaml"),
+        sandbox.path("work/app.dec.yaml"),
+    );
+    ok(run(sandbox
+        .secrets()
+        .args(["encrypt", "--age", RECIPIENT, "--output"])
+        .arg(&enc)
+        .arg(&plain)));
+    assert_eq!(mode(&enc), 0o644, "a new encrypted file");
+    ok(run(sandbox
+        .secrets_with_key()
+        .args(["decrypt", "--output"])
+        .arg(&dec)
+        .arg(&enc)));
+    assert_eq!(mode(&dec), 0o600, "a new decrypted file");
+    std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o640)).unwrap();
+    ok(run(sandbox
+        .secrets()
+        .args(["encrypt", "-i", "--age", RECIPIENT])
+        .arg(&plain)));
+    assert_eq!(
+        mode(&plain),
+        0o640,
+        "a file written in place keeps its mode"
+    );
+
+    // A link planted in the work directory, leading out of it.
+    let victim = sandbox.write("elsewhere/victim.txt", "keep me\n");
+    let link = sandbox.path("work/link.yaml");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let err = fails_with(
+        run(sandbox
+            .secrets_with_key()
+            .args(["decrypt", "--output"])
+            .arg(&link)
+            .arg(&enc)),
+        3,
+    );
+    assert!(
+        err.contains("symbolic link") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(read(&victim), b"keep me\n");
+    ok(run(sandbox
+        .secrets_with_key()
+        .args(["decrypt", "--force", "--output"])
+        .arg(&link)
+        .arg(&enc)));
+    assert_eq!(read(&victim), b"password: hunter2\n");
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+}

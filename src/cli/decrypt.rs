@@ -24,9 +24,6 @@ pub struct Args {
     /// Key types to try first, comma-separated (e.g. age,pgp)
     #[arg(long, env = "SOPS_DECRYPTION_ORDER", value_name = "TYPES")]
     decryption_order: Option<String>,
-    /// Write binary output to a terminal anyway
-    #[arg(long)]
-    force: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -56,7 +53,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         !args.output.in_place && args.output.output.is_none() && std::io::stdout().is_terminal();
     if to_terminal
         && output_format == FileFormat::Binary
-        && !args.force
+        && !args.output.force
         && !is_text(&plaintext.bytes)
     {
         anyhow::bail!(

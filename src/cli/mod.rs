@@ -242,6 +242,10 @@ struct Output {
     /// Write the result to this file instead of standard output
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Write through a symbolic link that leads out of the file's directory, or binary data
+    /// to a terminal
+    #[arg(long)]
+    force: bool,
 }
 
 impl Output {
@@ -255,8 +259,8 @@ impl Output {
             (true, None) if input.is_stdin() => {
                 Err(Error::Conflict("--in-place needs a file, not standard input".into()).into())
             }
-            (true, None) => Ok(secrets::io::write_atomic(input.path(), bytes, mode)?),
-            (false, Some(path)) => Ok(secrets::io::write_atomic(path, bytes, mode)?),
+            (true, None) => self.to_file(input.path(), bytes, mode),
+            (false, Some(path)) => self.to_file(path, bytes, mode),
             (false, None) => {
                 let mut out = std::io::stdout().lock();
                 out.write_all(bytes)
@@ -264,6 +268,14 @@ impl Output {
                     .context("cannot write to standard output")
             }
         }
+    }
+
+    fn to_file(&self, path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
+        let write = match self.force {
+            true => secrets::io::write_atomic_through,
+            false => secrets::io::write_atomic,
+        };
+        Ok(write(path, bytes, mode)?)
     }
 
     /// Checks the options before any work is done.
