@@ -182,6 +182,9 @@ pub enum Error {
     /// Options that cannot be combined.
     #[error("{0}")]
     Conflict(String),
+    /// `--decryption-order` names a key type twice.
+    #[error("--decryption-order names {0} twice; list each key type once, e.g. age,pgp")]
+    DuplicateKeyType(String),
     /// A malformed `--extract` path.
     #[error("invalid path {path:?}: {reason} (expected a form like '[\"key\"][0]')")]
     InvalidPath {
@@ -224,6 +227,7 @@ impl Error {
             Error::EncryptValue { .. } => ERROR_ENCRYPTING_TREE,
             Error::MacMismatch { .. } | Error::BadMac(_) => MAC_MISMATCH,
             Error::Conflict(_) => CONFLICTING_PARAMETERS,
+            Error::DuplicateKeyType(_) => DUPLICATE_DECRYPTION_KEY_TYPE,
             Error::InvalidPath { .. } => INVALID_TREE_PATH_FORMAT,
             Error::Emit(_) => ERROR_DUMPING_TREE,
         }

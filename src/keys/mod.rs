@@ -169,9 +169,7 @@ impl Keyring {
     pub fn set_order(&mut self, order: &[String]) -> Result<(), Error> {
         for (i, kind) in order.iter().enumerate() {
             if order[..i].contains(kind) {
-                return Err(Error::Conflict(format!(
-                    "--decryption-order names {kind} twice"
-                )));
+                return Err(Error::DuplicateKeyType(kind.clone()));
             }
         }
         self.order = order.to_vec();
