@@ -270,6 +270,16 @@ fn run_context(text: &[u8], pos: usize, prev_col: usize) -> Context {
             other => break other,
         }
     };
+    if lines.is_empty() {
+        // The comment shares its line with content the parser did not see as a token
+        // (malformed input): it forms a block of its own.
+        return Context {
+            x: column(text, pos),
+            first_after_content: false,
+            blank_after: false,
+            split_after: false,
+        };
+    }
     let own = lines
         .iter()
         .position(|&(start, _)| start == line_start(text, pos))

@@ -1,1 +1,19 @@
+//! Regression tests for inputs the fuzz targets found (`tests/data/fuzz/`).
 
+use super::Yaml;
+use crate::format::Format;
+
+/// Inputs that once made comment placement index past its lines: a `#` the parser saw as a
+/// comment on a line that starts with content it did not see as a token.
+#[test]
+fn comments_beside_unparsed_content_do_not_panic() {
+    for name in [
+        "yaml-comment-beside-content-1.yaml",
+        "yaml-comment-beside-content-2.yaml",
+    ] {
+        let path = format!("{}/tests/data/fuzz/{name}", env!("CARGO_MANIFEST_DIR"));
+        let bytes = std::fs::read(&path).unwrap();
+        // Parsing gives a document or an error; either is fine, a panic is not.
+        let _ = Yaml.parse(bytes);
+    }
+}
