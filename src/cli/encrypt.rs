@@ -5,7 +5,7 @@ use secrets::encrypt::{encrypt_file, EncryptOptions};
 use secrets::keys::{self, RecipientGroups};
 use secrets::Error;
 
-use super::{warn, CryptRuleArgs, Input, Output};
+use super::{warn, CloudKeyArgs, CryptRuleArgs, Input, Output};
 
 /// Encrypt a plaintext file (values only; keys, comments and layout stay).
 #[derive(clap::Args)]
@@ -17,6 +17,8 @@ pub struct Args {
     /// age recipients to encrypt for, comma-separated
     #[arg(short, long, env = "SOPS_AGE_RECIPIENTS", value_name = "RECIPIENTS")]
     age: Option<String>,
+    #[command(flatten)]
+    cloud: CloudKeyArgs,
     #[command(flatten)]
     rules: CryptRuleArgs,
     /// Compute the MAC over encrypted values only, so plaintext values may be edited freely
@@ -31,6 +33,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(list) = &args.age {
         group.extend(keys::parse_recipients("age", list)?);
     }
+    group.extend(args.cloud.recipients()?);
     if group.is_empty() {
         return Err(Error::NoRecipients.into());
     }

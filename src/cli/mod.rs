@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrets::format::FileFormat;
+use secrets::keys::{self, Recipient, RecipientOptions};
 use secrets::rules::CryptRule;
 use secrets::Error;
 
@@ -195,6 +196,53 @@ impl Output {
             return self.write(input, &[], 0);
         }
         Ok(())
+    }
+}
+
+/// The cloud key services to encrypt for, with sops's flags and variables.
+#[derive(Args, Default)]
+struct CloudKeyArgs {
+    /// AWS KMS key ARNs, comma-separated; ARN+ROLE_ARN uses that role
+    #[arg(short, long, env = "SOPS_KMS_ARN", value_name = "ARNS")]
+    kms: Option<String>,
+    /// AWS profile for the KMS keys
+    #[arg(long, value_name = "PROFILE")]
+    aws_profile: Option<String>,
+    /// KMS encryption context: key:value pairs, comma-separated
+    #[arg(long, value_name = "CONTEXT")]
+    encryption_context: Option<String>,
+    /// GCP KMS key resource IDs, comma-separated
+    #[arg(long, env = "SOPS_GCP_KMS_IDS", value_name = "IDS")]
+    gcp_kms: Option<String>,
+    /// Azure Key Vault key URLs, comma-separated
+    #[arg(long, env = "SOPS_AZURE_KEYVAULT_URLS", value_name = "URLS")]
+    azure_kv: Option<String>,
+    /// Vault transit key URIs (https://HOST:8200/v1/MOUNT/keys/NAME), comma-separated
+    #[arg(long, env = "SOPS_VAULT_URIS", value_name = "URIS")]
+    hc_vault_transit: Option<String>,
+}
+
+impl CloudKeyArgs {
+    /// The recipients named; nothing is contacted yet.
+    fn recipients(&self) -> anyhow::Result<Vec<Box<dyn Recipient>>> {
+        let options = RecipientOptions {
+            kms_context: RecipientOptions::parse_context(
+                self.encryption_context.as_deref().unwrap_or_default(),
+            )?,
+            aws_profile: self.aws_profile.clone().unwrap_or_default(),
+        };
+        let mut recipients = Vec::new();
+        for (kind, list) in [
+            ("kms", &self.kms),
+            ("gcp_kms", &self.gcp_kms),
+            ("azure_kv", &self.azure_kv),
+            ("hc_vault", &self.hc_vault_transit),
+        ] {
+            if let Some(list) = list {
+                recipients.extend(keys::parse_recipients_with(kind, list, &options)?);
+            }
+        }
+        Ok(recipients)
     }
 }
 
