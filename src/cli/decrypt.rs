@@ -126,6 +126,12 @@ fn run_many(args: &Args, keyring: &Keyring, options: DecryptOptions) -> anyhow::
             output_format,
         });
     }
+    if let Some(dir) = &args.output_dir {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+            path: dir.clone(),
+            source,
+        })?;
+    }
     let results = decrypt_files(inputs, keyring, options);
     let mut first_error = None;
     let mut failed = 0;

@@ -128,7 +128,10 @@ impl KmsKey {
 
     fn access(&self) -> Result<Access, ServiceError> {
         let region = region_of(&self.arn).ok_or_else(|| {
-            ServiceError::new(Failure::Rejected, format!("{} is not a KMS key ARN", self.arn))
+            ServiceError::new(
+                Failure::Rejected,
+                format!("{} is not a KMS key ARN", self.arn),
+            )
         })?;
         Ok(Access {
             region,
@@ -144,7 +147,8 @@ impl KmsKey {
 
 /// The region of a key or alias ARN (`arn:aws[-partition]:kms:REGION:ACCOUNT:key/ID`).
 fn region_of(arn: &str) -> Option<String> {
-    let shape = regex::Regex::new(r"^arn:aws[\w-]*:kms:(.+):[0-9]+:(key|alias)/.+$").expect("valid");
+    let shape =
+        regex::Regex::new(r"^arn:aws[\w-]*:kms:(.+):[0-9]+:(key|alias)/.+$").expect("valid");
     shape.captures(arn).map(|c| c[1].to_string())
 }
 
@@ -162,7 +166,12 @@ fn sdk() -> Result<&'static Sdk, ServiceError> {
             .thread_name("secrets-aws")
             .enable_all()
             .build()
-            .map_err(|e| ServiceError::new(Failure::Network, format!("cannot start the AWS SDK runtime: {e}")))?;
+            .map_err(|e| {
+                ServiceError::new(
+                    Failure::Network,
+                    format!("cannot start the AWS SDK runtime: {e}"),
+                )
+            })?;
         Ok(Sdk {
             runtime,
             clients: Mutex::new(HashMap::new()),
@@ -247,9 +256,14 @@ fn classify<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::
         let err = service.err();
         let code = err.code().unwrap_or("unknown error");
         let failure = match code {
-            "AccessDeniedException" | "UnrecognizedClientException" | "InvalidSignatureException"
-            | "IncompleteSignature" | "ExpiredTokenException" => Failure::Denied,
-            "NotFoundException" | "DisabledException" | "KMSInvalidStateException"
+            "AccessDeniedException"
+            | "UnrecognizedClientException"
+            | "InvalidSignatureException"
+            | "IncompleteSignature"
+            | "ExpiredTokenException" => Failure::Denied,
+            "NotFoundException"
+            | "DisabledException"
+            | "KMSInvalidStateException"
             | "InvalidKeyUsageException" => Failure::NotFound,
             _ => Failure::Rejected,
         };
@@ -302,11 +316,16 @@ impl Recipient for KmsRecipient {
                 .key_id(&key.arn)
                 .plaintext(Blob::new(secret))
                 .set_encryption_context(key.context());
-            let answer = sdk.runtime.block_on(request.send()).map_err(|e| classify(&e))?;
+            let answer = sdk
+                .runtime
+                .block_on(request.send())
+                .map_err(|e| classify(&e))?;
             answer
                 .ciphertext_blob()
                 .map(|b| STANDARD.encode(b.as_ref()))
-                .ok_or_else(|| ServiceError::new(Failure::Rejected, "the answer has no CiphertextBlob"))
+                .ok_or_else(|| {
+                    ServiceError::new(Failure::Rejected, "the answer has no CiphertextBlob")
+                })
         })()
         .map_err(|e| Kms::wrap_error(&key.spec(), e))?;
         let mut fields: Vec<(&str, Value)> = vec![("arn", key.arn.clone().into())];
@@ -340,9 +359,9 @@ impl Identity for KmsIdentity {
         let key = KmsKey::from_stored(stored)?;
         let enc = stored.get("enc")?;
         let result = (|| {
-            let blob = STANDARD
-                .decode(enc)
-                .map_err(|e| ServiceError::new(Failure::Rejected, format!("enc is not base64: {e}")))?;
+            let blob = STANDARD.decode(enc).map_err(|e| {
+                ServiceError::new(Failure::Rejected, format!("enc is not base64: {e}"))
+            })?;
             let sdk = sdk()?;
             let client = sdk.client(&key.access()?)?;
             let request = client
@@ -350,7 +369,10 @@ impl Identity for KmsIdentity {
                 .key_id(&key.arn)
                 .ciphertext_blob(Blob::new(blob))
                 .set_encryption_context(key.context());
-            let answer = sdk.runtime.block_on(request.send()).map_err(|e| classify(&e))?;
+            let answer = sdk
+                .runtime
+                .block_on(request.send())
+                .map_err(|e| classify(&e))?;
             answer
                 .plaintext()
                 .map(|b| Zeroizing::new(b.as_ref().to_vec()))
@@ -384,7 +406,12 @@ mod tests {
             k.spec(),
             "arn:aws:kms:eu-west-1:123456789012:key/abc+arn:aws:iam::123456789012:role/r"
         );
-        let alias = KmsKey::parse("arn:aws-cn:kms:cn-north-1:123456789012:alias/app", &none, "p").unwrap();
+        let alias = KmsKey::parse(
+            "arn:aws-cn:kms:cn-north-1:123456789012:alias/app",
+            &none,
+            "p",
+        )
+        .unwrap();
         assert_eq!(alias.access().unwrap().region, "cn-north-1");
         assert_eq!(alias.role, "");
         assert!(KmsKey::parse("arn:aws:s3:::bucket", &none, "").is_err());

@@ -234,8 +234,8 @@ fn entra_token(
         ("scope", scope.as_str()),
     ];
     form.extend_from_slice(credential);
-    let answer =
-        http::request("POST", &url, &[], Body::Form(&form), Patience::Normal).map_err(|e| e.detail)?;
+    let answer = http::request("POST", &url, &[], Body::Form(&form), Patience::Normal)
+        .map_err(|e| e.detail)?;
     http::field(&answer, "/access_token")
         .map(|t| Zeroizing::new(t.to_string()))
         .map_err(|e| e.detail)
@@ -286,7 +286,13 @@ fn managed_identity(resource: &str) -> Option<Result<Zeroizing<String>, String>>
             Patience::Probe,
         ),
     };
-    match http::request("GET", &url, &[(header.0, header.1.as_str())], Body::Empty, patience) {
+    match http::request(
+        "GET",
+        &url,
+        &[(header.0, header.1.as_str())],
+        Body::Empty,
+        patience,
+    ) {
         Ok(answer) => Some(
             http::field(&answer, "/access_token")
                 .map(|t| Zeroizing::new(t.to_string()))
@@ -300,18 +306,32 @@ fn managed_identity(resource: &str) -> Option<Result<Zeroizing<String>, String>>
 
 fn azure_cli(resource: &str) -> Option<Result<Zeroizing<String>, String>> {
     let mut cmd = Command::new(if cfg!(windows) { "az.cmd" } else { "az" });
-    cmd.args(["account", "get-access-token", "--output", "json", "--resource", resource]);
+    cmd.args([
+        "account",
+        "get-access-token",
+        "--output",
+        "json",
+        "--resource",
+        resource,
+    ]);
     if let Some(tenant) = env("AZURE_TENANT_ID") {
         cmd.args(["--tenant", &tenant]);
     }
     let output = cmd.stdin(std::process::Stdio::null()).output().ok()?;
     if !output.status.success() {
         let said = String::from_utf8_lossy(&output.stderr);
-        return Some(Err(format!("`az account get-access-token` failed: {}", said.trim())));
+        return Some(Err(format!(
+            "`az account get-access-token` failed: {}",
+            said.trim()
+        )));
     }
     let answer: Value = match serde_json::from_slice(&output.stdout) {
         Ok(v) => v,
-        Err(e) => return Some(Err(format!("`az account get-access-token` printed no JSON: {e}"))),
+        Err(e) => {
+            return Some(Err(format!(
+                "`az account get-access-token` printed no JSON: {e}"
+            )))
+        }
     };
     Some(
         http::field(&answer, "/accessToken")
@@ -327,7 +347,12 @@ fn decode_url(text: &str) -> Result<Zeroizing<Vec<u8>>, ServiceError> {
         .or_else(|_| URL_SAFE.decode(text))
         .or_else(|_| STANDARD.decode(text))
         .map(Zeroizing::new)
-        .map_err(|e| ServiceError::new(Failure::Rejected, format!("the value is not base64url: {e}")))
+        .map_err(|e| {
+            ServiceError::new(
+                Failure::Rejected,
+                format!("the value is not base64url: {e}"),
+            )
+        })
 }
 
 /// An Azure Key Vault key to wrap data keys with.
@@ -419,10 +444,22 @@ mod tests {
 
     #[test]
     fn token_audience_follows_the_cloud() {
-        assert_eq!(resource_of("https://x.vault.azure.net"), "https://vault.azure.net");
-        assert_eq!(resource_of("https://x.vault.azure.cn"), "https://vault.azure.cn");
-        assert_eq!(resource_of("https://x.managedhsm.azure.net"), "https://managedhsm.azure.net");
-        assert_eq!(resource_of("https://127.0.0.1:8443"), "https://vault.azure.net");
+        assert_eq!(
+            resource_of("https://x.vault.azure.net"),
+            "https://vault.azure.net"
+        );
+        assert_eq!(
+            resource_of("https://x.vault.azure.cn"),
+            "https://vault.azure.cn"
+        );
+        assert_eq!(
+            resource_of("https://x.managedhsm.azure.net"),
+            "https://managedhsm.azure.net"
+        );
+        assert_eq!(
+            resource_of("https://127.0.0.1:8443"),
+            "https://vault.azure.net"
+        );
     }
 
     #[test]

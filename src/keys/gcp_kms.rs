@@ -49,13 +49,15 @@ impl Service for Gcp {
 /// dropped, as sops does.
 fn resource_id(text: &str) -> Result<String, Error> {
     let id: String = text.chars().filter(|c| *c != ' ').collect();
-    let shape = regex::Regex::new(r"^projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+$")
-        .expect("valid");
+    let shape =
+        regex::Regex::new(r"^projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+$")
+            .expect("valid");
     if !shape.is_match(&id) {
         return Err(Error::InvalidRecipient {
             kind: KIND,
             recipient: text.to_string(),
-            reason: "expected projects/PROJECT/locations/LOCATION/keyRings/RING/cryptoKeys/KEY".into(),
+            reason: "expected projects/PROJECT/locations/LOCATION/keyRings/RING/cryptoKeys/KEY"
+                .into(),
         });
     }
     Ok(id)
@@ -112,9 +114,8 @@ fn find_token() -> Result<Zeroizing<String>, ServiceError> {
         }
     }
     if let Some(host) = metadata_host() {
-        let url = format!(
-            "http://{host}/computeMetadata/v1/instance/service-accounts/default/token"
-        );
+        let url =
+            format!("http://{host}/computeMetadata/v1/instance/service-accounts/default/token");
         let answer = http::request(
             "GET",
             &url,
@@ -122,7 +123,12 @@ fn find_token() -> Result<Zeroizing<String>, ServiceError> {
             Body::Empty,
             Patience::Probe,
         )
-        .map_err(|e| ServiceError::new(Failure::Credentials, format!("metadata server: {}", e.detail)))?;
+        .map_err(|e| {
+            ServiceError::new(
+                Failure::Credentials,
+                format!("metadata server: {}", e.detail),
+            )
+        })?;
         return http::field(&answer, "/access_token").map(|t| Zeroizing::new(t.to_string()));
     }
     Err(ServiceError::new(
@@ -144,7 +150,10 @@ fn well_known_file() -> Option<PathBuf> {
 /// The metadata server, when this is a Google Cloud machine (or `GCE_METADATA_HOST` names
 /// one); nothing is probed elsewhere.
 fn metadata_host() -> Option<String> {
-    if let Some(host) = std::env::var("GCE_METADATA_HOST").ok().filter(|h| !h.is_empty()) {
+    if let Some(host) = std::env::var("GCE_METADATA_HOST")
+        .ok()
+        .filter(|h| !h.is_empty())
+    {
         return Some(host);
     }
     let product = std::fs::read_to_string("/sys/class/dmi/id/product_name").ok()?;
@@ -155,7 +164,8 @@ fn metadata_host() -> Option<String> {
 
 /// Exchanges a credentials file (service account or authorized user) for an access token.
 fn token_from_credentials(json: &str, origin: &str) -> Result<Zeroizing<String>, ServiceError> {
-    let bad = |reason: String| ServiceError::new(Failure::Credentials, format!("{origin}: {reason}"));
+    let bad =
+        |reason: String| ServiceError::new(Failure::Credentials, format!("{origin}: {reason}"));
     let creds: Value = serde_json::from_str(json).map_err(|e| bad(format!("not JSON: {e}")))?;
     let text = |field: &str| {
         creds
@@ -282,7 +292,12 @@ impl Recipient for GcpKmsRecipient {
             STANDARD
                 .decode(ciphertext)
                 .map(|bytes| STANDARD.encode(bytes))
-                .map_err(|e| ServiceError::new(Failure::Rejected, format!("the ciphertext is not base64: {e}")))
+                .map_err(|e| {
+                    ServiceError::new(
+                        Failure::Rejected,
+                        format!("the ciphertext is not base64: {e}"),
+                    )
+                })
         })
         .map_err(|e| Gcp::wrap_error(&self.resource_id, e))?;
         Ok(stored_key(
@@ -313,7 +328,12 @@ impl Identity for GcpKmsIdentity {
                     STANDARD
                         .decode(http::field(&answer, "/plaintext")?)
                         .map(Zeroizing::new)
-                        .map_err(|e| ServiceError::new(Failure::Rejected, format!("the plaintext is not base64: {e}")))
+                        .map_err(|e| {
+                            ServiceError::new(
+                                Failure::Rejected,
+                                format!("the plaintext is not base64: {e}"),
+                            )
+                        })
                 })
                 .map_err(Gcp::unwrap_error),
         )
@@ -335,12 +355,16 @@ mod tests {
             "projects/p/locations/global/keyRings/r/cryptoKeys/k"
         );
         assert!(resource_id("projects/p/keyRings/r/cryptoKeys/k").is_err());
-        assert!(resource_id("projects/p/locations/l/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1").is_err());
+        assert!(
+            resource_id("projects/p/locations/l/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1")
+                .is_err()
+        );
     }
 
     #[test]
     fn unsupported_credential_types_are_named() {
-        let e = token_from_credentials(r#"{"type": "external_account"}"#, "creds.json").unwrap_err();
+        let e =
+            token_from_credentials(r#"{"type": "external_account"}"#, "creds.json").unwrap_err();
         assert_eq!(e.failure, Failure::Credentials);
         assert!(e.detail.contains("external_account"), "{}", e.detail);
         let e = token_from_credentials("{not json", "creds.json").unwrap_err();

@@ -187,7 +187,8 @@ mod tests {
 
     #[test]
     fn error_messages_of_each_service_shape() {
-        let google = json!({"error": {"code": 404, "message": "Key not found", "status": "NOT_FOUND"}});
+        let google =
+            json!({"error": {"code": 404, "message": "Key not found", "status": "NOT_FOUND"}});
         assert_eq!(error_message(&google).unwrap(), "NOT_FOUND: Key not found");
         let azure = json!({"error": {"code": "KeyNotFound", "message": "no key"}});
         assert_eq!(error_message(&azure).unwrap(), "KeyNotFound: no key");

@@ -112,8 +112,7 @@ impl Keyring {
     /// The identities of every key type built in, configured from the environment as sops
     /// does; nothing is loaded or contacted until a key of that type needs unwrapping.
     pub fn from_env() -> Keyring {
-        let mut identities: Vec<Box<dyn Identity>> =
-            vec![Box::new(age::AgeIdentities::from_env())];
+        let mut identities: Vec<Box<dyn Identity>> = vec![Box::new(age::AgeIdentities::from_env())];
         #[cfg(feature = "aws-kms")]
         identities.push(Box::new(aws_kms::KmsIdentity));
         #[cfg(feature = "gcp-kms")]
@@ -363,7 +362,9 @@ pub fn parse_recipients_with(
     }
     let items = list.split(',').map(str::trim).filter(|s| !s.is_empty());
     match kind {
-        "age" => items.map(|s| age::AgeRecipient::parse(s).map(boxed)).collect(),
+        "age" => items
+            .map(|s| age::AgeRecipient::parse(s).map(boxed))
+            .collect(),
         #[cfg(feature = "aws-kms")]
         aws_kms::KIND => items
             .map(|s| {
@@ -400,10 +401,7 @@ pub fn missing_backend(kind: &str) -> String {
 }
 
 /// A stored key entry of `kind` with `fields` in the order given (the order sops writes).
-pub fn stored_key<'a>(
-    kind: &str,
-    fields: impl IntoIterator<Item = (&'a str, Value)>,
-) -> StoredKey {
+pub fn stored_key<'a>(kind: &str, fields: impl IntoIterator<Item = (&'a str, Value)>) -> StoredKey {
     StoredKey {
         kind: kind.to_string(),
         fields: fields
@@ -505,7 +503,10 @@ mod tests {
         // Ten distinct keys and one distinct failing key, each asked for once.
         assert_eq!(counting.calls.load(Ordering::SeqCst), 11);
         let most = counting.most_in_flight.load(Ordering::SeqCst);
-        assert!((2..=4).contains(&most), "{most} requests were in flight at once");
+        assert!(
+            (2..=4).contains(&most),
+            "{most} requests were in flight at once"
+        );
     }
 
     #[test]
@@ -540,7 +541,10 @@ mod tests {
     fn missing_backends_name_their_feature() {
         assert!(missing_backend("kms").contains("`aws-kms`"));
         assert!(missing_backend("hc_vault").contains("`hc-vault`"));
-        assert_eq!(missing_backend("hckms"), "secrets does not support hckms keys");
+        assert_eq!(
+            missing_backend("hckms"),
+            "secrets does not support hckms keys"
+        );
         let keyring = Keyring::new(Vec::new());
         let md = metadata(&["00"]);
         let e = keyring.data_key(&md).unwrap_err().to_string();

@@ -51,15 +51,19 @@ impl VaultKey {
     /// Parses a key URI as sops does. A URI without scheme and host
     /// (`/v1/transit/keys/NAME`) is taken relative to `VAULT_ADDR`, when that is set.
     pub fn parse(uri: &str) -> Result<VaultKey, Error> {
-        let invalid = |reason: &str| Error::InvalidRecipient {
+        let invalid = |reason: &str| {
+            Error::InvalidRecipient {
             kind: KIND,
             recipient: uri.to_string(),
             reason: format!("{reason} (expected a URI like https://vault.example.org:8200/v1/transit/keys/NAME)"),
+        }
         };
         let full = match uri.split_once("://") {
             Some(_) => uri.to_string(),
             None => match std::env::var("VAULT_ADDR").ok().filter(|a| !a.is_empty()) {
-                Some(addr) if uri.starts_with('/') => format!("{}{uri}", addr.trim_end_matches('/')),
+                Some(addr) if uri.starts_with('/') => {
+                    format!("{}{uri}", addr.trim_end_matches('/'))
+                }
                 _ => return Err(invalid("the URI has no scheme, and VAULT_ADDR is not set")),
             },
         };
@@ -118,16 +122,18 @@ impl VaultKey {
         if !namespace.is_empty() {
             headers.push(("X-Vault-Namespace", namespace.as_str()));
         }
-        http::request("POST", &url, &headers, Body::Json(body), Patience::Normal).map_err(|mut e| {
-            // Transit answers 400 for a key it does not have.
-            if e.failure == Failure::Rejected && e.detail.contains("not found") {
-                e.failure = Failure::NotFound;
-            }
-            if token.is_none() && e.failure == Failure::Denied {
-                e.failure = Failure::Credentials;
-            }
-            e
-        })
+        http::request("POST", &url, &headers, Body::Json(body), Patience::Normal).map_err(
+            |mut e| {
+                // Transit answers 400 for a key it does not have.
+                if e.failure == Failure::Rejected && e.detail.contains("not found") {
+                    e.failure = Failure::NotFound;
+                }
+                if token.is_none() && e.failure == Failure::Denied {
+                    e.failure = Failure::Credentials;
+                }
+                e
+            },
+        )
     }
 }
 
@@ -196,11 +202,17 @@ impl Identity for VaultIdentity {
             vault
                 .call("decrypt", &json!({ "ciphertext": enc }))
                 .and_then(|answer| {
-                    let plaintext = Zeroizing::new(http::field(&answer, "/data/plaintext")?.to_string());
+                    let plaintext =
+                        Zeroizing::new(http::field(&answer, "/data/plaintext")?.to_string());
                     STANDARD
                         .decode(plaintext.as_bytes())
                         .map(Zeroizing::new)
-                        .map_err(|e| ServiceError::new(Failure::Rejected, format!("the plaintext is not base64: {e}")))
+                        .map_err(|e| {
+                            ServiceError::new(
+                                Failure::Rejected,
+                                format!("the plaintext is not base64: {e}"),
+                            )
+                        })
                 })
                 .map_err(Vault::unwrap_error),
         )
@@ -221,7 +233,10 @@ mod tests {
         assert_eq!(k.address, "https://vault.example.org:8200");
         assert_eq!(k.engine_path, "transit");
         assert_eq!(k.key_name, "dev");
-        assert_eq!(k.uri(), "https://vault.example.org:8200/v1/transit/keys/dev");
+        assert_eq!(
+            k.uri(),
+            "https://vault.example.org:8200/v1/transit/keys/dev"
+        );
         let nested = VaultKey::parse("http://127.0.0.1:8200/v1/team/sops/keys/k2").unwrap();
         assert_eq!(nested.engine_path, "team/sops");
         assert_eq!(nested.key_name, "k2");
@@ -245,7 +260,13 @@ mod tests {
         let fields: Vec<&str> = key.fields.keys().map(String::as_str).collect();
         assert_eq!(
             fields,
-            ["vault_address", "engine_path", "key_name", "created_at", "enc"]
+            [
+                "vault_address",
+                "engine_path",
+                "key_name",
+                "created_at",
+                "enc"
+            ]
         );
         assert_eq!(
             VaultKey::from_stored(&key).unwrap().uri(),

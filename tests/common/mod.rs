@@ -111,8 +111,17 @@ impl Sandbox {
             let key_str = key.to_string_lossy();
             // Nothing of the user's key services, credentials or proxies is used.
             let service = [
-                "SOPS_", "AWS_", "VAULT_", "BAO_", "GOOGLE_", "GCE_", "CLOUDSDK_", "AZURE_",
-                "IDENTITY_", "MSI_", "SECRETS_",
+                "SOPS_",
+                "AWS_",
+                "VAULT_",
+                "BAO_",
+                "GOOGLE_",
+                "GCE_",
+                "CLOUDSDK_",
+                "AZURE_",
+                "IDENTITY_",
+                "MSI_",
+                "SECRETS_",
             ]
             .iter()
             .any(|p| key_str.starts_with(p));

@@ -190,14 +190,19 @@ pub fn vault_api(server: &Server, method: &str, path: &str, body: &str) -> Strin
         body,
     )
     .expect("bao answers");
-    assert!((200..300).contains(&status), "{method} {path}: {status} {answer}");
+    assert!(
+        (200..300).contains(&status),
+        "{method} {path}: {status} {answer}"
+    );
     answer
 }
 
 /// A stand-in of `tests/standins/` (`gcp_kms.py`, `azure_kv.py`) with `args`.
 pub fn standin(script: &str, args: &[&str]) -> Option<Server> {
     let python = tool("python3")?;
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/standins").join(script);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/standins")
+        .join(script);
     let mut child = Command::new(python)
         .arg("-u")
         .arg(path)
@@ -238,7 +243,9 @@ pub fn http(
     body: &str,
 ) -> Option<(u16, String)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .ok()?;
     let mut request = format!(
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
@@ -254,7 +261,10 @@ pub fn http(
     let text = String::from_utf8_lossy(&answer).into_owned();
     let status = text.split_whitespace().nth(1)?.parse().ok()?;
     let (head, body) = text.split_once("\r\n\r\n")?;
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         dechunk(body)
     } else {
         body.to_string()
