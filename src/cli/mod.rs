@@ -32,7 +32,7 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    Encrypt(encrypt::Args),
+    Encrypt(Box<encrypt::Args>),
     Decrypt(decrypt::Args),
     Filestatus(filestatus::Args),
     Keygen(keygen::Args),
@@ -51,7 +51,7 @@ pub fn main() -> i32 {
         }
     };
     let result = match cli.command {
-        Command::Encrypt(args) => encrypt::run(args),
+        Command::Encrypt(args) => encrypt::run(*args),
         Command::Decrypt(args) => decrypt::run(args),
         Command::Filestatus(args) => filestatus::run(args),
         Command::Keygen(args) => keygen::run(args),

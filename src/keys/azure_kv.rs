@@ -151,7 +151,7 @@ fn resource_of(vault_url: &str) -> String {
         .next()
         .unwrap_or_default();
     match host.split_once('.') {
-        Some((_, parent)) if parent.contains('.') && !host.parse::<std::net::IpAddr>().is_ok() => {
+        Some((_, parent)) if parent.contains('.') && host.parse::<std::net::IpAddr>().is_err() => {
             format!("https://{parent}")
         }
         _ => "https://vault.azure.net".into(),
