@@ -3,6 +3,17 @@
 //! stand-ins of `tests/standins/`. Files written by `secrets` are decrypted by the real
 //! `sops` pointed at the same servers, and the other way round.
 
+// Builds without some service compile the helpers their tests would use.
+#![cfg_attr(
+    not(all(
+        feature = "aws-kms",
+        feature = "gcp-kms",
+        feature = "azure-kv",
+        feature = "hc-vault"
+    )),
+    allow(unused)
+)]
+
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -61,6 +72,13 @@ fn aws(moto: &Server) -> Env {
     ]
 }
 
+/// moto with one KMS key (its ARN), recording requests to `moto.jsonl` in the sandbox.
+fn moto_with_key(sandbox: &Sandbox) -> Option<(Server, String)> {
+    let moto = servers::moto(&sandbox.path("moto.jsonl"))?;
+    let arn = servers::moto_key(&moto);
+    Some((moto, arn))
+}
+
 /// Encrypts the test plaintext (`plain.json`) with `secrets` and writes it to `out`.
 fn secrets_encrypt(sandbox: &Sandbox, env: &Env, flags: &[&str], out: &str) -> PathBuf {
     let plain = sandbox.write("plain.json", PLAIN);
@@ -105,13 +123,13 @@ fn assert_same_data(out: Output) {
 }
 
 #[test]
+#[cfg(feature = "aws-kms")]
 fn aws_kms_against_moto_and_sops() {
     let sandbox = Sandbox::new();
     let recording = sandbox.path("moto.jsonl");
-    let Some(moto) = servers::moto(&recording) else {
+    let Some((moto, arn)) = moto_with_key(&sandbox) else {
         return;
     };
-    let arn = servers::moto_key(&moto);
     let key_id = arn.rsplit('/').next().unwrap().to_string();
     servers::moto_kms(
         &moto,
@@ -218,12 +236,12 @@ fn aws_kms_against_moto_and_sops() {
 }
 
 #[test]
+#[cfg(feature = "aws-kms")]
 fn aws_kms_failures_name_the_service_the_key_and_the_reason() {
     let sandbox = Sandbox::new();
-    let Some(moto) = servers::moto(&sandbox.path("moto.jsonl")) else {
+    let Some((moto, arn)) = moto_with_key(&sandbox) else {
         return;
     };
-    let arn = servers::moto_key(&moto);
     let plain = sandbox.write("plain.json", PLAIN);
     let env = aws(&moto);
     let encrypt = |env: &Env, key: &str| {
@@ -261,13 +279,13 @@ fn aws_kms_failures_name_the_service_the_key_and_the_reason() {
 }
 
 #[test]
+#[cfg(feature = "aws-kms")]
 fn many_files_decrypt_with_one_kms_request_per_distinct_wrapped_key() {
     let sandbox = Sandbox::new();
     let recording = sandbox.path("moto.jsonl");
-    let Some(moto) = servers::moto(&recording) else {
+    let Some((moto, arn)) = moto_with_key(&sandbox) else {
         return;
     };
-    let arn = servers::moto_key(&moto);
     let env = aws(&moto);
     // 60 files encrypted one by one (60 data keys), and 40 copies of some of them.
     let mut files = Vec::new();
@@ -324,6 +342,7 @@ fn many_files_decrypt_with_one_kms_request_per_distinct_wrapped_key() {
 }
 
 #[test]
+#[cfg(feature = "hc-vault")]
 fn vault_transit_against_openbao_and_sops() {
     let sandbox = Sandbox::new();
     let Some(bao) = servers::bao(&sandbox.path("bao-home")) else {
@@ -440,9 +459,10 @@ fn vault_transit_against_openbao_and_sops() {
 }
 
 #[test]
+#[cfg(all(feature = "aws-kms", feature = "hc-vault"))]
 fn age_kms_and_vault_file_decrypts_with_any_one_of_them() {
     let sandbox = Sandbox::new();
-    let Some(moto) = servers::moto(&sandbox.path("moto.jsonl")) else {
+    let Some((moto, arn)) = moto_with_key(&sandbox) else {
         return;
     };
     let Some(bao) = servers::bao(&sandbox.path("bao-home")) else {
@@ -454,7 +474,6 @@ fn age_kms_and_vault_file_decrypts_with_any_one_of_them() {
         "/v1/sys/mounts/transit",
         r#"{"type":"transit"}"#,
     );
-    let arn = servers::moto_key(&moto);
     let uri = format!("{}/v1/transit/keys/k", bao.url());
     let all = plus(&aws(&moto), &[("VAULT_TOKEN", "root")]);
     let flags = [
@@ -493,6 +512,7 @@ fn age_kms_and_vault_file_decrypts_with_any_one_of_them() {
 }
 
 #[test]
+#[cfg(feature = "gcp-kms")]
 fn gcp_kms_through_the_rest_stand_in() {
     let sandbox = Sandbox::new();
     let sa = sandbox.path("sa.json");
@@ -604,6 +624,7 @@ fn gcp_kms_through_the_rest_stand_in() {
 }
 
 #[test]
+#[cfg(feature = "azure-kv")]
 fn azure_key_vault_through_the_rest_stand_in_and_sops() {
     let sandbox = Sandbox::new();
     let tls = sandbox.path("tls");
@@ -728,4 +749,32 @@ fn azure_key_vault_through_the_rest_stand_in_and_sops() {
         assert_same_data(secrets_decrypt(&sandbox, &https, &theirs));
         assert_same_data(secrets_decrypt(&sandbox, &direct, &theirs));
     }
+}
+
+#[test]
+#[cfg(not(feature = "aws-kms"))]
+fn a_build_without_a_service_says_which_feature_it_lacks() {
+    let sandbox = Sandbox::new();
+    let file = common::fixture("extra/kms-age.enc.yaml");
+    let out = run(sandbox
+        .secrets()
+        .args(["decrypt", "--decryption-order", "kms"])
+        .arg(&file));
+    let e = fails_with(out, 128);
+    assert!(
+        e.contains(
+            "this build of secrets has no kms support: build it with the cargo feature `aws-kms`"
+        ),
+        "{e}"
+    );
+    let plain = sandbox.write("plain.json", PLAIN);
+    let arn = "arn:aws:kms:us-east-1:123456789012:key/k";
+    let e = fails_with(
+        run(sandbox
+            .secrets()
+            .args(["encrypt", "--kms", arn])
+            .arg(&plain)),
+        2,
+    );
+    assert!(e.contains("`aws-kms`"), "{e}");
 }

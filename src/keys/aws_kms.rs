@@ -247,6 +247,20 @@ fn session_name() -> String {
     name
 }
 
+/// Sends the request `request` makes with the client for `key`, on the SDK's runtime.
+fn send<T, E, R, F>(key: &KmsKey, request: impl FnOnce(&Client) -> F) -> Result<T, ServiceError>
+where
+    F: std::future::Future<Output = Result<T, SdkError<E, R>>>,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let sdk = sdk()?;
+    let client = sdk.client(&key.access()?)?;
+    sdk.runtime
+        .block_on(request(&client))
+        .map_err(|e| classify(&e))
+}
+
 /// Says why an SDK call failed.
 fn classify<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug>(
     e: &SdkError<E, R>,
@@ -308,25 +322,22 @@ impl Recipient for KmsRecipient {
 
     fn wrap(&self, secret: &[u8]) -> Result<StoredKey, Error> {
         let key = &self.0;
-        let blob = (|| {
-            let sdk = sdk()?;
-            let client = sdk.client(&key.access()?)?;
-            let request = client
+        let blob = send(key, |client| {
+            client
                 .encrypt()
                 .key_id(&key.arn)
                 .plaintext(Blob::new(secret))
-                .set_encryption_context(key.context());
-            let answer = sdk
-                .runtime
-                .block_on(request.send())
-                .map_err(|e| classify(&e))?;
+                .set_encryption_context(key.context())
+                .send()
+        })
+        .and_then(|answer| {
             answer
                 .ciphertext_blob()
                 .map(|b| STANDARD.encode(b.as_ref()))
                 .ok_or_else(|| {
                     ServiceError::new(Failure::Rejected, "the answer has no CiphertextBlob")
                 })
-        })()
+        })
         .map_err(|e| Kms::wrap_error(&key.spec(), e))?;
         let mut fields: Vec<(&str, Value)> = vec![("arn", key.arn.clone().into())];
         if !key.role.is_empty() {
@@ -358,26 +369,27 @@ impl Identity for KmsIdentity {
     fn unwrap(&self, stored: &StoredKey) -> Option<Result<Secret, Error>> {
         let key = KmsKey::from_stored(stored)?;
         let enc = stored.get("enc")?;
-        let result = (|| {
-            let blob = STANDARD.decode(enc).map_err(|e| {
-                ServiceError::new(Failure::Rejected, format!("enc is not base64: {e}"))
-            })?;
-            let sdk = sdk()?;
-            let client = sdk.client(&key.access()?)?;
-            let request = client
-                .decrypt()
-                .key_id(&key.arn)
-                .ciphertext_blob(Blob::new(blob))
-                .set_encryption_context(key.context());
-            let answer = sdk
-                .runtime
-                .block_on(request.send())
-                .map_err(|e| classify(&e))?;
-            answer
-                .plaintext()
-                .map(|b| Zeroizing::new(b.as_ref().to_vec()))
-                .ok_or_else(|| ServiceError::new(Failure::Rejected, "the answer has no Plaintext"))
-        })();
+        let result = STANDARD
+            .decode(enc)
+            .map_err(|e| ServiceError::new(Failure::Rejected, format!("enc is not base64: {e}")))
+            .and_then(|blob| {
+                send(&key, |client| {
+                    client
+                        .decrypt()
+                        .key_id(&key.arn)
+                        .ciphertext_blob(Blob::new(blob))
+                        .set_encryption_context(key.context())
+                        .send()
+                })
+            })
+            .and_then(|answer| {
+                answer
+                    .plaintext()
+                    .map(|b| Zeroizing::new(b.as_ref().to_vec()))
+                    .ok_or_else(|| {
+                        ServiceError::new(Failure::Rejected, "the answer has no Plaintext")
+                    })
+            });
         Some(result.map_err(Kms::unwrap_error))
     }
 

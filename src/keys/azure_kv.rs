@@ -20,7 +20,7 @@ use base64::Engine;
 use serde_json::{json, Value};
 use zeroize::Zeroizing;
 
-use super::http::{self, query_escape, Body, Patience};
+use super::http::{self, Body, Patience};
 use super::service::{Failure, Service, ServiceError};
 use super::{stored_key, Identity, Recipient, Secret};
 use crate::error::Error;
@@ -340,6 +340,20 @@ fn azure_cli(resource: &str) -> Option<Result<Zeroizing<String>, String>> {
     )
 }
 
+/// Percent-encodes a query parameter value.
+pub fn query_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
 /// Decodes base64url with or without padding (Key Vault answers either way).
 fn decode_url(text: &str) -> Result<Zeroizing<Vec<u8>>, ServiceError> {
     URL_SAFE_NO_PAD
@@ -459,6 +473,14 @@ mod tests {
         assert_eq!(
             resource_of("https://127.0.0.1:8443"),
             "https://vault.azure.net"
+        );
+    }
+
+    #[test]
+    fn escapes_query_values() {
+        assert_eq!(
+            query_escape("https://vault.azure.net"),
+            "https%3A%2F%2Fvault.azure.net"
         );
     }
 

@@ -112,6 +112,7 @@ impl Keyring {
     /// The identities of every key type built in, configured from the environment as sops
     /// does; nothing is loaded or contacted until a key of that type needs unwrapping.
     pub fn from_env() -> Keyring {
+        #[allow(unused_mut)] // with no cloud feature, nothing is added
         let mut identities: Vec<Box<dyn Identity>> = vec![Box::new(age::AgeIdentities::from_env())];
         #[cfg(feature = "aws-kms")]
         identities.push(Box::new(aws_kms::KmsIdentity));

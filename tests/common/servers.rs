@@ -60,27 +60,42 @@ fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
     }
 }
 
-/// `moto_server` on a free port, recording requests to `recording` (see [`kms_calls`]).
-pub fn moto(recording: &Path) -> Option<Server> {
-    let exe = tool("moto_server")?;
-    let port = free_port(false);
-    let child = Command::new(exe)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .env("MOTO_ENABLE_RECORDING", "True")
-        .env("MOTO_RECORDER_FILEPATH", recording)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+/// Starts `exe` listening on `port` and waits until `health` answers 200.
+fn spawn(exe: &Path, args: &[String], env: &[(&str, &Path)], port: u16, health: &str) -> Server {
+    let mut cmd = Command::new(exe);
+    cmd.args(args).stdout(Stdio::null()).stderr(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd
         .spawn()
-        .expect("start moto_server");
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", exe.display()));
     let server = Server {
         child,
         port,
         extra_ports: Vec::new(),
     };
-    wait_until("moto_server", || {
-        http(port, "GET", "/moto-api/", &[], "").is_some_and(|(s, _)| s == 200)
+    wait_until(&exe.display().to_string(), || {
+        http(port, "GET", health, &[], "").is_some_and(|(s, _)| s == 200)
     });
-    Some(server)
+    server
+}
+
+/// `moto_server` on a free port, recording requests to `recording` (see [`kms_calls`]).
+pub fn moto(recording: &Path) -> Option<Server> {
+    let exe = tool("moto_server")?;
+    let port = free_port(false);
+    let args = [
+        "-H".to_string(),
+        "127.0.0.1".into(),
+        "-p".into(),
+        port.to_string(),
+    ];
+    let env = [
+        ("MOTO_ENABLE_RECORDING", Path::new("True")),
+        ("MOTO_RECORDER_FILEPATH", recording),
+    ];
+    Some(spawn(&exe, &args, &env, port, "/moto-api/"))
 }
 
 /// Calls a KMS action of moto (`CreateKey`, `CreateAlias`, ...) and returns its answer.
@@ -152,32 +167,24 @@ pub fn recorded(recording: &Path, needle: &str) -> usize {
         .count()
 }
 
-/// An OpenBao dev server (root token `root`) on a free port.
+/// An OpenBao dev server (root token `root`) on a free port (and the next, its cluster port).
 pub fn bao(home: &Path) -> Option<Server> {
     let exe = tool("bao")?;
     let port = free_port(true);
-    let child = Command::new(exe)
-        .args([
-            "server",
-            "-dev",
-            "-dev-root-token-id=root",
-            "-dev-no-store-token",
-            &format!("-dev-listen-address=127.0.0.1:{port}"),
-        ])
-        .env("HOME", home)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start bao");
-    let server = Server {
-        child,
+    let args = [
+        "server".to_string(),
+        "-dev".into(),
+        "-dev-root-token-id=root".into(),
+        "-dev-no-store-token".into(),
+        format!("-dev-listen-address=127.0.0.1:{port}"),
+    ];
+    Some(spawn(
+        &exe,
+        &args,
+        &[("HOME", home)],
         port,
-        extra_ports: Vec::new(),
-    };
-    wait_until("bao", || {
-        http(port, "GET", "/v1/sys/health", &[], "").is_some_and(|(s, _)| s == 200)
-    });
-    Some(server)
+        "/v1/sys/health",
+    ))
 }
 
 /// A Vault API call with the root token; panics unless it succeeds.
