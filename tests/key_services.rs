@@ -337,8 +337,16 @@ fn many_files_decrypt_with_one_kms_request_per_distinct_wrapped_key() {
     assert!(e.contains("broken.yaml"), "{e}");
     assert_eq!(read(sandbox.path("out2/f000.yaml")), expected[0]);
     assert!(!sandbox.path("out2/broken.yaml").exists());
-    // Several files need somewhere to go.
+    // Several files need somewhere to go; in place is somewhere.
     fails_with(run(sandbox.secrets().arg("decrypt").args(&files[..2])), 8);
+    let in_place: Vec<PathBuf> = (0..2)
+        .map(|i| sandbox.copy(&files[i], &format!("in-place/f{i}.yaml")))
+        .collect();
+    ok(run(with(sandbox.secrets(), &env)
+        .args(["decrypt", "-i"])
+        .args(&in_place)));
+    assert_eq!(read(&in_place[0]), expected[0]);
+    assert_eq!(read(&in_place[1]), expected[1]);
 }
 
 #[test]
