@@ -14,6 +14,7 @@ use crate::plain::{self, Plain, Values};
 use crate::rules::Rules;
 use crate::tree::{Document, LeafId, LeafKind, Patch, Rendering, Visit};
 use crate::value::Scalar;
+use zeroize::Zeroizing;
 
 /// How to decrypt.
 #[derive(Clone, Copy, Debug, Default)]
@@ -28,31 +29,43 @@ pub struct Decrypted {
     pub bytes: Vec<u8>,
     /// Every leaf's plaintext value (`None` for comments).
     values: Vec<Option<Scalar>>,
+    /// Every value's plaintext as spelled in the file.
+    spellings: Vec<Option<Zeroizing<Vec<u8>>>>,
     /// Things the user should know (comments that could not be decrypted).
     pub warnings: Vec<String>,
 }
 
 impl Decrypted {
-    /// The documents as plain trees (comments left out).
-    pub fn documents(&self, doc: &Document) -> Vec<Plain> {
-        plain::documents(doc, self)
+    /// The documents as plain trees (comments left out); `format` is the one `doc` was
+    /// parsed with.
+    pub fn documents(&self, format: &dyn Format, doc: &Document) -> Vec<Plain> {
+        plain::documents(format, doc, self)
     }
 
     /// The plaintext at `path` of the first document.
-    pub fn extract(&self, doc: &Document, at: &[PathSeg]) -> Result<Plain, Error> {
+    pub fn extract(
+        &self,
+        format: &dyn Format,
+        doc: &Document,
+        at: &[PathSeg],
+    ) -> Result<Plain, Error> {
         let node = doc.find(at).ok_or_else(|| {
             Error::PathNotFound(format!(
                 "{} is not in the file; check the path",
                 path::Display(at)
             ))
         })?;
-        Ok(plain::node(doc, node, self))
+        Ok(plain::node(format, doc, node, self))
     }
 }
 
 impl Values for Decrypted {
     fn value(&self, _doc: &Document, id: LeafId) -> Option<Scalar> {
         self.values[id].clone()
+    }
+
+    fn spelling<'a>(&'a self, _doc: &'a Document, id: LeafId) -> &'a [u8] {
+        self.spellings[id].as_deref().map_or(&[], |s| s.as_slice())
     }
 }
 
@@ -87,20 +100,11 @@ pub fn decrypt(
         mac: Mac::new(metadata.mac_only_encrypted),
         mac_only: metadata.mac_only_encrypted,
         values: vec![None; doc.leaves.len()],
+        spellings: vec![None; doc.leaves.len()],
         patches: Vec::new(),
         warnings: Vec::new(),
-        error: None,
     };
-    doc.walk(|visit| {
-        if run.error.is_none() {
-            if let Err(e) = run.visit(visit) {
-                run.error = Some(e);
-            }
-        }
-    });
-    if let Some(e) = run.error {
-        return Err(e);
-    }
+    doc.try_walk(|visit| run.visit(visit))?;
     let computed = run.mac.finish();
     if !options.ignore_mac {
         verify_mac(&cipher, metadata, &computed)?;
@@ -110,17 +114,13 @@ pub fn decrypt(
     Ok(Decrypted {
         bytes: doc.apply(patches),
         values: run.values,
+        spellings: run.spellings,
         warnings: run.warnings,
     })
 }
 
-/// A plaintext file produced by [`decrypt_file`].
-pub struct Plaintext {
-    /// The bytes to write.
-    pub bytes: Vec<u8>,
-    /// Things the user should know.
-    pub warnings: Vec<String>,
-}
+/// A plaintext file produced by [`decrypt_file`], and warnings.
+pub type Plaintext = crate::Output;
 
 /// Decrypts a whole file: parses `input` as `input_format`, recovers the data key with
 /// `keyring`, and writes the plaintext as `output_format` (converting when they differ), or
@@ -199,9 +199,10 @@ fn plaintext(
     options: DecryptOptions,
     extract: Option<&[PathSeg]>,
 ) -> Result<Plaintext, Error> {
-    let decrypted = decrypt(input_format.format(), doc, key, options)?;
+    let format = input_format.format();
+    let decrypted = decrypt(format, doc, key, options)?;
     let bytes = match extract {
-        Some(at) => match decrypted.extract(doc, at)? {
+        Some(at) => match decrypted.extract(format, doc, at)? {
             // A string is written as its bytes, without a line break (as sops does).
             Plain::Scalar(Scalar::Str(s)) => s.to_vec(),
             value => output_format.format().emit(&value)?,
@@ -209,7 +210,7 @@ fn plaintext(
         None if input_format == output_format => decrypted.bytes.clone(),
         None => {
             let first = decrypted
-                .documents(doc)
+                .documents(format, doc)
                 .into_iter()
                 .next()
                 .unwrap_or(Plain::Map(Vec::new()));
@@ -271,9 +272,9 @@ struct Run<'a> {
     mac: Mac,
     mac_only: bool,
     values: Vec<Option<Scalar>>,
+    spellings: Vec<Option<Zeroizing<Vec<u8>>>>,
     patches: Vec<Patch>,
     warnings: Vec<String>,
-    error: Option<Error>,
 }
 
 impl Run<'_> {
@@ -305,12 +306,14 @@ impl Run<'_> {
                     )),
                 }
             }
-            LeafKind::Value(scalar) => {
+            LeafKind::Value(scalar) | LeafKind::Shadowed(scalar) => {
+                // A shadowed value is not in sops's tree: not in the MAC, not in plain trees.
+                let in_mac = matches!(leaf.kind, LeafKind::Value(_));
                 if !encrypted {
-                    if !self.mac_only {
-                        self.mac.update(&scalar.plaintext());
+                    if in_mac && !self.mac_only {
+                        self.mac.update(&self.format.plaintext(scalar));
                     }
-                    self.values[v.leaf] = Some(scalar.clone());
+                    self.keep(v.leaf, in_mac, scalar.clone(), self.doc.raw(leaf).to_vec());
                     return Ok(());
                 }
                 let failure = |reason: String| Error::DecryptValue {
@@ -319,7 +322,7 @@ impl Run<'_> {
                 };
                 let stored = match scalar {
                     Scalar::Str(s) if s.is_empty() => {
-                        self.values[v.leaf] = Some(scalar.clone());
+                        self.keep(v.leaf, in_mac, scalar.clone(), self.doc.raw(leaf).to_vec());
                         return Ok(());
                     }
                     Scalar::Str(s) if is_encrypted(s) => std::str::from_utf8(s)
@@ -343,22 +346,32 @@ impl Run<'_> {
                 }
                 let value =
                     Scalar::from_plaintext(&d.type_name, d.plaintext.to_vec()).map_err(failure)?;
-                self.mac.update(&value.plaintext());
+                if in_mac {
+                    self.mac.update(&self.format.plaintext(&value));
+                }
                 let patch = self.restore(v.leaf, stored, Rendering::Plain(&value))?;
+                self.keep(v.leaf, in_mac, value, patch.text.clone());
                 self.patches.push(patch);
-                self.values[v.leaf] = Some(value);
             }
             LeafKind::Alias(target) => {
                 let value = self.values[*target].clone();
                 if let Some(value) = &value {
                     if !self.mac_only || encrypted {
-                        self.mac.update(&value.plaintext());
+                        self.mac.update(&self.format.plaintext(value));
                     }
                 }
                 self.values[v.leaf] = value;
             }
         }
         Ok(())
+    }
+
+    /// Records the plaintext of a value sops's tree holds, and its spelling in the file.
+    fn keep(&mut self, id: LeafId, in_mac: bool, value: Scalar, spelling: Vec<u8>) {
+        if in_mac {
+            self.values[id] = Some(value);
+            self.spellings[id] = Some(Zeroizing::new(spelling));
+        }
     }
 
     /// The patch that puts a plaintext back: the recorded spelling if there is one.

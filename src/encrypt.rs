@@ -10,7 +10,7 @@ use crate::keys::{self, RecipientGroups};
 use crate::layout::Layout;
 use crate::metadata::{KeyGroup, Metadata, FORMAT_VERSION, LAYOUT_KEY, SOPS_KEY};
 use crate::path::{self, PathSeg};
-use crate::plain::{self, Stored};
+use crate::plain::{self, Plain, Stored};
 use crate::rules::{CryptRule, Rules};
 use crate::timestamp::Timestamp;
 use crate::tree::{Document, LeafKind, Node, Patch, Rendering, Visit};
@@ -43,13 +43,8 @@ pub struct Keys {
     pub key_groups: Vec<KeyGroup>,
 }
 
-/// An encrypted file.
-pub struct Encrypted {
-    /// The file's bytes.
-    pub bytes: Vec<u8>,
-    /// Things the user should know (for example, aliases sops cannot read).
-    pub warnings: Vec<String>,
-}
+/// An encrypted file, and warnings (for example, aliases sops cannot read).
+pub type Encrypted = crate::Output;
 
 /// Encrypts a whole file with a new data key: parses `input` as `input_format`, converts it
 /// to `output_format` when they differ, and wraps the data key for `recipients`.
@@ -65,10 +60,15 @@ pub fn encrypt_file(
         return Err(Error::AlreadyEncrypted);
     }
     if input_format != output_format {
-        let first = plain::documents(&doc, &Stored)
+        let first = plain::documents(input_format.format(), &doc, &Stored)
             .into_iter()
             .next()
             .ok_or(Error::NoDocument)?;
+        if !matches!(first, Plain::Map(_)) && output_format != FileFormat::Json {
+            return Err(Error::Emit(format!(
+                "the root of the file is a list, which only JSON holds; {output_format} needs a map"
+            )));
+        }
         let text = output_format.format().emit(&first)?;
         doc = output_format.format().parse(text)?;
     }
@@ -78,7 +78,23 @@ pub fn encrypt_file(
         data_key,
         key_groups,
     };
-    encrypt(output_format.format(), &doc, &keys, options, None)
+    if output_format != FileFormat::Binary {
+        return encrypt(output_format.format(), &doc, &keys, options, None);
+    }
+    // A binary file is one value, always encrypted, always in the MAC (as sops does).
+    let whole = EncryptOptions {
+        crypt_rule: None,
+        mac_only_encrypted: false,
+        ..*options
+    };
+    let mut encrypted = encrypt(output_format.format(), &doc, &keys, &whole, None)?;
+    let default_rule = Some(CryptRule::default());
+    if options.crypt_rule != default_rule || options.mac_only_encrypted {
+        encrypted.warnings.push(
+            "crypt rules and --mac-only-encrypted do not apply to binary files: the whole file is encrypted".into(),
+        );
+    }
+    Ok(encrypted)
 }
 
 /// The AAD of the MAC: `lastmodified` as Go re-formats it (fraction dropped, offset kept).
@@ -131,18 +147,8 @@ pub fn encrypt(
         warnings: Vec::new(),
         encrypted: vec![false; doc.leaves.len()],
         seen_ivs: HashSet::new(),
-        error: None,
     };
-    doc.walk(|visit| {
-        if run.error.is_none() {
-            if let Err(e) = run.visit(visit) {
-                run.error = Some(e);
-            }
-        }
-    });
-    if let Some(e) = run.error {
-        return Err(e);
-    }
+    doc.try_walk(|visit| run.visit(visit))?;
     let Run {
         mac,
         layout,
@@ -173,34 +179,21 @@ pub fn encrypt(
     let mac_enc = match mac_enc {
         Some(m) => m,
         None => {
-            let aad = mac_aad(&last_modified)?;
             let seed = format!("{last_modified}\0{mac_hex}");
-            let segments = sops_path(MAC_PATH);
-            let iv = ivs.derive(
-                IvPath {
-                    document: 0,
-                    segments: &segments,
-                },
-                "str",
+            let aad = mac_aad(&last_modified)?;
+            seal_field(
+                &cipher,
+                &ivs,
+                MAC_PATH,
+                mac_hex.as_bytes(),
                 seed.as_bytes(),
-                0,
-            );
-            cipher.encrypt(mac_hex.as_bytes(), "str", aad.as_bytes(), &iv)
+                &aad,
+            )
         }
     };
     let layout = (!layout.is_empty()).then(|| {
         let bytes = layout.to_bytes();
-        let segments = sops_path(LAYOUT_PATH);
-        let iv = ivs.derive(
-            IvPath {
-                document: 0,
-                segments: &segments,
-            },
-            "str",
-            &bytes,
-            0,
-        );
-        cipher.encrypt(&bytes, "str", path::aad(&segments).as_bytes(), &iv)
+        seal_field(&cipher, &ivs, LAYOUT_PATH, &bytes, &bytes, &layout_aad())
     });
     let shamir_threshold = match (keys.key_groups.len(), options.shamir_threshold) {
         (n, 0) if n > 1 => n,
@@ -224,6 +217,24 @@ pub fn encrypt(
     })
 }
 
+/// Encrypts a metadata field's value with an IV derived from its place and `seed`.
+fn seal_field(
+    cipher: &ValueCipher,
+    ivs: &IvDeriver,
+    field: [&str; 2],
+    plaintext: &[u8],
+    seed: &[u8],
+    aad: &str,
+) -> String {
+    let segments = sops_path(field);
+    let at = IvPath {
+        document: 0,
+        segments: &segments,
+    };
+    let iv = ivs.derive(at, "str", seed, 0);
+    cipher.encrypt(plaintext, "str", aad.as_bytes(), &iv)
+}
+
 /// The AAD of the layout record.
 pub(crate) fn layout_aad() -> String {
     path::aad(&sops_path(LAYOUT_PATH))
@@ -243,7 +254,6 @@ struct Run<'a> {
     /// Which leaves were encrypted, for aliases that point at them.
     encrypted: Vec<bool>,
     seen_ivs: HashSet<[u8; 32]>,
-    error: Option<Error>,
 }
 
 impl Run<'_> {
@@ -263,12 +273,14 @@ impl Run<'_> {
                     self.encrypted[v.leaf] = true;
                 }
             }
-            LeafKind::Value(scalar) => {
-                let plaintext = scalar.plaintext();
-                if !self.mac_only || encrypt {
+            LeafKind::Value(scalar) | LeafKind::Shadowed(scalar) => {
+                let plaintext = self.format.plaintext(scalar);
+                let in_mac = matches!(leaf.kind, LeafKind::Value(_));
+                if in_mac && (!self.mac_only || encrypt) {
                     self.mac.update(&plaintext);
                 }
-                if encrypt && !plaintext.is_empty() {
+                let sealable = !plaintext.is_empty() || self.format.encrypts_empty_strings();
+                if encrypt && sealable {
                     let enc = self.seal(&v, scalar.type_name(), &plaintext)?;
                     let encrypted =
                         self.format
@@ -280,7 +292,7 @@ impl Run<'_> {
             }
             LeafKind::Alias(target) => {
                 if let LeafKind::Value(scalar) = &self.doc.leaves[*target].kind {
-                    let plaintext = scalar.plaintext();
+                    let plaintext = self.format.plaintext(scalar);
                     if !self.mac_only || encrypt {
                         self.mac.update(&plaintext);
                     }

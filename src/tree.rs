@@ -75,6 +75,10 @@ pub enum LeafKind {
     Comment(Vec<u8>),
     /// A YAML alias: stands for the value of another leaf (SOPS expands aliases).
     Alias(LeafId),
+    /// A value that SOPS's tree does not hold: an INI key repeated in a section, where
+    /// go-ini keeps only the last value. Encrypted like a value at its path so that nothing
+    /// is left in plaintext, but left out of the MAC and of plain trees, as sops sees it.
+    Shadowed(Scalar),
 }
 
 /// How a value is written; each format gives these their meaning.
@@ -188,6 +192,17 @@ impl Document {
         }
     }
 
+    /// [`walk`](Self::walk), stopping at the first error.
+    pub fn try_walk<E>(&self, mut visit: impl FnMut(Visit<'_>) -> Result<(), E>) -> Result<(), E> {
+        let mut result = Ok(());
+        self.walk(|v| {
+            if result.is_ok() {
+                result = visit(v);
+            }
+        });
+        result
+    }
+
     /// Applies patches (sorted, non-overlapping) to the text.
     pub fn apply(&self, mut patches: Vec<Patch>) -> Vec<u8> {
         patches.sort_by_key(|p| (p.range.start, p.range.end));
@@ -211,6 +226,11 @@ impl Document {
             node = match (node, seg) {
                 (NodeRef::Map(items), PathSeg::Key(k)) => {
                     items.iter().rev().find_map(|item| match item {
+                        MapItem::Pair(_, Node::Leaf(id))
+                            if matches!(self.leaves[*id].kind, LeafKind::Shadowed(_)) =>
+                        {
+                            None
+                        }
                         MapItem::Pair(key, v) if key == k => Some(NodeRef::from(v)),
                         _ => None,
                     })?

@@ -79,6 +79,105 @@ fn moto_with_key(sandbox: &Sandbox) -> Option<(Server, String)> {
     Some((moto, arn))
 }
 
+#[test]
+#[cfg(all(feature = "aws-kms", feature = "hc-vault"))]
+fn sops_yaml_rotate_and_groups_name_kms_and_vault_keys() {
+    let sandbox = Sandbox::new();
+    let Some((moto, arn)) = moto_with_key(&sandbox) else {
+        return;
+    };
+    let Some(bao) = servers::bao(&sandbox.path("bao-home")) else {
+        return;
+    };
+    servers::vault_api(
+        &bao,
+        "POST",
+        "/v1/sys/mounts/transit",
+        r#"{"type":"transit"}"#,
+    );
+    let uri = format!("{}/v1/transit/keys/k", bao.url());
+    let only_kms = aws(&moto);
+    let only_vault: Env = vec![("VAULT_TOKEN", "root".into())];
+    let all = plus(&only_kms, &[("VAULT_TOKEN", "root")]);
+
+    // The flat keys of a creation rule, read by both tools into the same entries.
+    sandbox.write(
+        ".sops.yaml",
+        format!("creation_rules:\n  - path_regex: \\.json$\n    kms: {arn}\n    hc_vault_transit_uri: {uri}\n"),
+    );
+    let file = secrets_encrypt(&sandbox, &all, &[], "rule.json");
+    let block = sops_block(&file);
+    assert_eq!(block["kms"][0]["arn"], arn.as_str());
+    assert_eq!(block["hc_vault"][0]["key_name"], "k");
+    assert_plain(secrets_decrypt(&sandbox, &only_kms, &file));
+    assert_plain(secrets_decrypt(&sandbox, &only_vault, &file));
+    if let Some(theirs) = sops_encrypt(&sandbox, &all, &[], "rule-sops.json") {
+        for kind in ["kms", "hc_vault"] {
+            assert_eq!(
+                field_order(&theirs, kind),
+                field_order(&file, kind),
+                "{kind}"
+            );
+        }
+        assert_same_data(secrets_decrypt(&sandbox, &only_kms, &theirs));
+    }
+
+    // A key group whose kms key has an encryption context.
+    sandbox.write(
+        ".sops.yaml",
+        format!("creation_rules:\n  - key_groups:\n      - kms:\n          - arn: {arn}\n            context: {{app: web}}\n        hc_vault: [{uri}]\n"),
+    );
+    let grouped = secrets_encrypt(&sandbox, &all, &[], "grouped.json");
+    let block = sops_block(&grouped);
+    assert_eq!(
+        block["kms"][0]["context"],
+        serde_json::json!({"app": "web"})
+    );
+    assert_plain(secrets_decrypt(&sandbox, &only_kms, &grouped));
+    if let Some(out) = sops_decrypt(&sandbox, &only_kms, &grouped) {
+        assert_same_data(out);
+    }
+
+    // rotate --rm-kms, then --add-kms with a context: the file follows.
+    let rotate = |flags: &[&str]| {
+        ok(run(with(sandbox.secrets(), &all)
+            .args(["rotate", "-i"])
+            .args(flags)
+            .arg(&file)))
+    };
+    rotate(&["--rm-kms", &arn]);
+    assert!(
+        sops_block(&file).get("kms").is_none(),
+        "{}",
+        sops_block(&file)
+    );
+    fails_with(secrets_decrypt(&sandbox, &only_kms, &file), 128);
+    assert_plain(secrets_decrypt(&sandbox, &only_vault, &file));
+    rotate(&["--add-kms", &arn, "--encryption-context", "team:ops"]);
+    assert_eq!(
+        sops_block(&file)["kms"][0]["context"],
+        serde_json::json!({"team": "ops"})
+    );
+    assert_plain(secrets_decrypt(&sandbox, &only_kms, &file));
+    if let Some(out) = sops_decrypt(&sandbox, &only_kms, &file) {
+        assert_same_data(out);
+    }
+
+    // groups add --kms: a second group, a Shamir share each.
+    ok(run(with(sandbox.secrets(), &all)
+        .args(["groups", "add", "-i", "-f"])
+        .arg(&file)
+        .args(["--kms", &arn])));
+    let block = sops_block(&file);
+    assert_eq!(
+        block["key_groups"].as_array().map(Vec::len),
+        Some(2),
+        "{block}"
+    );
+    assert_plain(secrets_decrypt(&sandbox, &all, &file));
+    fails_with(secrets_decrypt(&sandbox, &only_vault, &file), 128);
+}
+
 /// Encrypts the test plaintext (`plain.json`) with `secrets` and writes it to `out`.
 fn secrets_encrypt(sandbox: &Sandbox, env: &Env, flags: &[&str], out: &str) -> PathBuf {
     let plain = sandbox.write("plain.json", PLAIN);

@@ -1,13 +1,15 @@
 //! `secrets decrypt`.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use secrets::decrypt::{decrypt_file, decrypt_files, DecryptOptions, FileInput};
+use secrets::format::FileFormat;
 use secrets::keys::Keyring;
 use secrets::Error;
 
-use super::{warn, Input, Output};
+use super::{keyring, warn, Input, Output};
 
 /// Decrypt a file to standard output (or in place, or to --output); several files to
 /// --output-dir or in place, their data keys recovered together.
@@ -32,10 +34,13 @@ pub struct Args {
     /// Key types to try first, comma-separated (e.g. age,pgp)
     #[arg(long, env = "SOPS_DECRYPTION_ORDER", value_name = "TYPES")]
     decryption_order: Option<String>,
+    /// Write binary output to a terminal anyway
+    #[arg(long)]
+    force: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let keyring = keyring(&args)?;
+    let keyring = keyring(args.decryption_order.as_deref())?;
     let options = DecryptOptions {
         ignore_mac: args.ignore_mac,
     };
@@ -60,20 +65,27 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     )
     .with_context(|| format!("cannot decrypt {}", args.input.path().display()))?;
     warn(&plaintext.warnings);
+    let to_terminal =
+        !args.output.in_place && args.output.output.is_none() && std::io::stdout().is_terminal();
+    if to_terminal
+        && output_format == FileFormat::Binary
+        && !args.force
+        && !is_text(&plaintext.bytes)
+    {
+        anyhow::bail!(
+            "refusing to write binary data to the terminal; redirect the output, use --output FILE, or pass --force"
+        );
+    }
     args.output.write(&args.input, &plaintext.bytes, 0o600)
 }
 
-fn keyring(args: &Args) -> anyhow::Result<Keyring> {
-    let mut keyring = Keyring::from_env();
-    if let Some(order) = &args.decryption_order {
-        let order: Vec<String> = order
-            .split(',')
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect();
-        keyring.set_order(&order)?;
-    }
-    Ok(keyring)
+/// Whether bytes are text a terminal shows as it is: UTF-8 without control characters other
+/// than tab and line breaks.
+fn is_text(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes).is_ok_and(|s| {
+        !s.chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    })
 }
 
 /// Several files: each is written (atomically) where `--output-dir` or `--in-place` says;

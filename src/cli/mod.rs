@@ -1,31 +1,39 @@
 //! Command-line definitions (one module per subcommand) and error reporting.
 
+mod batch;
 mod decrypt;
 mod encrypt;
 mod filestatus;
+mod groups;
 mod keygen;
+mod recipients;
+mod rotate;
+mod updatekeys;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use secrets::config::Discovered;
 use secrets::format::FileFormat;
-use secrets::keys::{self, Recipient, RecipientOptions};
+use secrets::keys::Keyring;
 use secrets::rules::CryptRule;
 use secrets::Error;
 
 /// Keep secret files encrypted in git, value by value, in the SOPS format.
 ///
-/// secrets encrypts only the values of YAML, JSON and dotenv files: keys, comments and
-/// layout stay readable, and `git diff` shows which setting changed. Files are SOPS files:
-/// `sops` reads what secrets writes, and the other way round.
+/// secrets encrypts only the values of YAML, JSON, dotenv, INI and TOML files (other files
+/// whole): keys, comments and layout stay readable, and `git diff` shows which setting
+/// changed. Files are SOPS files: `sops` reads what secrets writes, and the other way round.
 #[derive(Parser)]
 #[command(name = "secrets", version, max_term_width = 100)]
 #[command(
     after_help = "Quick start:\n  secrets keygen                      # new age key in the SOPS key file\n  secrets encrypt --age age1... -i config.yaml\n  secrets decrypt config.yaml"
 )]
 pub struct Cli {
+    #[command(flatten)]
+    globals: Globals,
     #[command(subcommand)]
     command: Command,
 }
@@ -34,8 +42,44 @@ pub struct Cli {
 enum Command {
     Encrypt(Box<encrypt::Args>),
     Decrypt(decrypt::Args),
+    Rotate(rotate::Args),
+    Updatekeys(updatekeys::Args),
+    #[command(subcommand)]
+    Groups(groups::Command),
     Filestatus(filestatus::Args),
     Keygen(keygen::Args),
+}
+
+/// Options of every command.
+#[derive(Args)]
+struct Globals {
+    /// The .sops.yaml to use, instead of the first one found from the current directory up
+    #[arg(long, global = true, env = "SOPS_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+impl Globals {
+    /// The `.sops.yaml` in effect, its warnings printed.
+    fn discover(&self) -> anyhow::Result<Discovered> {
+        let cwd = std::env::current_dir().context("cannot tell the current directory")?;
+        let discovered = Discovered::new(self.config.as_deref(), &cwd)?;
+        warn(&discovered.warnings);
+        Ok(discovered)
+    }
+}
+
+/// The keyring of this machine, trying key types in `order` (`--decryption-order`) first.
+fn keyring(order: Option<&str>) -> anyhow::Result<Keyring> {
+    let mut keyring = Keyring::from_env();
+    if let Some(order) = order {
+        let order: Vec<String> = order
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        keyring.set_order(&order)?;
+    }
+    Ok(keyring)
 }
 
 /// Runs the command line and returns the process exit code.
@@ -51,8 +95,11 @@ pub fn main() -> i32 {
         }
     };
     let result = match cli.command {
-        Command::Encrypt(args) => encrypt::run(*args),
+        Command::Encrypt(args) => encrypt::run(*args, &cli.globals),
         Command::Decrypt(args) => decrypt::run(args),
+        Command::Rotate(args) => rotate::run(args, &cli.globals),
+        Command::Updatekeys(args) => updatekeys::run(args, &cli.globals),
+        Command::Groups(command) => groups::run(command),
         Command::Filestatus(args) => filestatus::run(args),
         Command::Keygen(args) => keygen::run(args),
     };
@@ -62,14 +109,17 @@ pub fn main() -> i32 {
     }
 }
 
-/// Prints an error as one line and returns its exit code.
-fn report(err: &anyhow::Error) -> i32 {
-    let message = err
-        .chain()
+/// An error and its causes on one line.
+fn one_line(err: &anyhow::Error) -> String {
+    err.chain()
         .map(|e| e.to_string())
         .collect::<Vec<_>>()
-        .join(": ");
-    eprintln!("secrets: {message}");
+        .join(": ")
+}
+
+/// Prints an error as one line and returns its exit code.
+fn report(err: &anyhow::Error) -> i32 {
+    eprintln!("secrets: {}", one_line(err));
     err.chain()
         .find_map(|e| e.downcast_ref::<Error>())
         .map_or(secrets::exit_code::GENERIC, Error::exit_code)
@@ -88,6 +138,9 @@ enum TypeArg {
     Yaml,
     Json,
     Dotenv,
+    Ini,
+    Toml,
+    Binary,
 }
 
 impl From<TypeArg> for FileFormat {
@@ -96,6 +149,9 @@ impl From<TypeArg> for FileFormat {
             TypeArg::Yaml => FileFormat::Yaml,
             TypeArg::Json => FileFormat::Json,
             TypeArg::Dotenv => FileFormat::Dotenv,
+            TypeArg::Ini => FileFormat::Ini,
+            TypeArg::Toml => FileFormat::Toml,
+            TypeArg::Binary => FileFormat::Binary,
         }
     }
 }
@@ -106,7 +162,7 @@ struct Input {
     /// The file; `-` or none reads standard input
     #[arg(value_name = "FILE")]
     file: Option<PathBuf>,
-    /// Format of the input, instead of guessing it from the file name
+    /// Format of the input, instead of the one its file name says (unknown names: binary)
     #[arg(long, value_enum, value_name = "TYPE")]
     input_type: Option<TypeArg>,
     /// Format of the output (default: the input's)
@@ -130,31 +186,33 @@ impl Input {
         Ok(secrets::io::read_input(self.path())?)
     }
 
-    /// The input and output formats.
-    fn formats(&self) -> anyhow::Result<(FileFormat, FileFormat)> {
-        let name = self.filename_override.as_deref().or(if self.is_stdin() {
+    /// The name formats and creation rules go by: `--filename-override`, else the file.
+    fn name(&self) -> Option<&Path> {
+        self.filename_override.as_deref().or(if self.is_stdin() {
             None
         } else {
             self.file.as_deref()
-        });
-        let input = match (self.input_type, name) {
-            (Some(t), _) => t.into(),
-            (None, Some(name)) => FileFormat::from_path(name).ok_or_else(|| {
-                Error::Unsupported(format!(
-                    "cannot tell the format of {} from its name; pass --input-type yaml, json or dotenv",
-                    name.display()
-                ))
-            })?,
-            (None, None) => {
-                return Err(Error::Conflict(
+        })
+    }
+
+    /// The input and output formats.
+    fn formats(&self) -> anyhow::Result<(FileFormat, FileFormat)> {
+        let input = match self.name() {
+            Some(name) => file_format(self.input_type, name),
+            None => self.input_type.map(FileFormat::from).ok_or_else(|| {
+                Error::Conflict(
                     "reading standard input needs --input-type (or --filename-override)".into(),
                 )
-                .into())
-            }
+            })?,
         };
         let output = self.output_type.map_or(input, FileFormat::from);
         Ok((input, output))
     }
+}
+
+/// The format of a file: the type given, else guessed from its name.
+fn file_format(given: Option<TypeArg>, name: &Path) -> FileFormat {
+    given.map_or_else(|| FileFormat::from_path(name), FileFormat::from)
 }
 
 /// Where the result goes.
@@ -196,53 +254,6 @@ impl Output {
             return self.write(input, &[], 0);
         }
         Ok(())
-    }
-}
-
-/// The cloud key services to encrypt for, with sops's flags and variables.
-#[derive(Args, Default)]
-struct CloudKeyArgs {
-    /// AWS KMS key ARNs, comma-separated; ARN+ROLE_ARN uses that role
-    #[arg(short, long, env = "SOPS_KMS_ARN", value_name = "ARNS")]
-    kms: Option<String>,
-    /// AWS profile for the KMS keys
-    #[arg(long, value_name = "PROFILE")]
-    aws_profile: Option<String>,
-    /// KMS encryption context: key:value pairs, comma-separated
-    #[arg(long, value_name = "CONTEXT")]
-    encryption_context: Option<String>,
-    /// GCP KMS key resource IDs, comma-separated
-    #[arg(long, env = "SOPS_GCP_KMS_IDS", value_name = "IDS")]
-    gcp_kms: Option<String>,
-    /// Azure Key Vault key URLs, comma-separated
-    #[arg(long, env = "SOPS_AZURE_KEYVAULT_URLS", value_name = "URLS")]
-    azure_kv: Option<String>,
-    /// Vault transit key URIs (https://HOST:8200/v1/MOUNT/keys/NAME), comma-separated
-    #[arg(long, env = "SOPS_VAULT_URIS", value_name = "URIS")]
-    hc_vault_transit: Option<String>,
-}
-
-impl CloudKeyArgs {
-    /// The recipients named; nothing is contacted yet.
-    fn recipients(&self) -> anyhow::Result<Vec<Box<dyn Recipient>>> {
-        let options = RecipientOptions {
-            kms_context: RecipientOptions::parse_context(
-                self.encryption_context.as_deref().unwrap_or_default(),
-            )?,
-            aws_profile: self.aws_profile.clone().unwrap_or_default(),
-        };
-        let mut recipients = Vec::new();
-        for (kind, list) in [
-            ("kms", &self.kms),
-            ("gcp_kms", &self.gcp_kms),
-            ("azure_kv", &self.azure_kv),
-            ("hc_vault", &self.hc_vault_transit),
-        ] {
-            if let Some(list) = list {
-                recipients.extend(keys::parse_recipients_with(kind, list, &options)?);
-            }
-        }
-        Ok(recipients)
     }
 }
 

@@ -26,7 +26,7 @@ use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
 use super::service::{Failure, Service, ServiceError};
-use super::{stored_key, Identity, Recipient, Secret};
+use super::{stored_key, Identity, KeySpec, Recipient, Secret};
 use crate::error::Error;
 use crate::metadata::StoredKey;
 
@@ -99,20 +99,10 @@ impl KmsKey {
     }
 
     fn from_stored(key: &StoredKey) -> Option<KmsKey> {
-        let context = key
-            .fields
-            .get("context")
-            .and_then(Value::as_object)
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                    .collect()
-            })
-            .unwrap_or_default();
         Some(KmsKey {
             arn: key.get("arn")?.to_string(),
             role: key.get("role").unwrap_or_default().to_string(),
-            context,
+            context: context_of(key.fields.get("context")),
             profile: key.get("aws_profile").unwrap_or_default().to_string(),
         })
     }
@@ -300,14 +290,40 @@ fn classify<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::
 /// An AWS KMS key to wrap data keys with.
 pub struct KmsRecipient(KmsKey);
 
+/// An encryption context as stored or given in a key spec's `context`: a map of strings.
+fn context_of(value: Option<&Value>) -> BTreeMap<String, String> {
+    value
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 impl KmsRecipient {
-    /// A recipient for `ARN[+ROLE_ARN]` with an encryption context and profile.
-    pub fn parse(
-        spec: &str,
-        context: &BTreeMap<String, String>,
-        profile: &str,
-    ) -> Result<KmsRecipient, Error> {
-        KmsKey::parse(spec, context, profile).map(KmsRecipient)
+    /// The recipient a key spec names: `ARN[+ROLE_ARN]`, with the options `context` (a map
+    /// of strings) and `aws_profile`.
+    pub fn from_spec(spec: &KeySpec) -> Result<KmsRecipient, Error> {
+        let profile = spec.options.get("aws_profile").and_then(Value::as_str);
+        KmsKey::parse(
+            &spec.key,
+            &context_of(spec.options.get("context")),
+            profile.unwrap_or_default(),
+        )
+        .map(KmsRecipient)
+    }
+
+    /// The recipient a stored entry was wrapped for: its ARN, role, context and profile.
+    pub fn of_stored(stored: &StoredKey) -> Result<KmsRecipient, Error> {
+        KmsKey::from_stored(stored)
+            .map(KmsRecipient)
+            .ok_or_else(|| Error::InvalidRecipient {
+                kind: KIND,
+                recipient: String::new(),
+                reason: "a kms entry of the file has no arn".into(),
+            })
     }
 }
 
@@ -318,6 +334,11 @@ impl Recipient for KmsRecipient {
 
     fn id(&self) -> String {
         self.0.spec()
+    }
+
+    /// The same ARN, as sops compares KMS keys (role and context aside).
+    fn matches(&self, stored: &StoredKey) -> bool {
+        stored.kind == KIND && stored.get("arn") == Some(self.0.arn.as_str())
     }
 
     fn wrap(&self, secret: &[u8]) -> Result<StoredKey, Error> {

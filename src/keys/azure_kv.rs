@@ -388,6 +388,16 @@ impl Recipient for AzureKvRecipient {
         self.0.url()
     }
 
+    /// The same vault and key; a URL without version matches every version of the key.
+    fn matches(&self, stored: &StoredKey) -> bool {
+        let Some(other) = VaultKey::from_stored(stored).filter(|_| stored.kind == KIND) else {
+            return false;
+        };
+        other.vault_url.trim_end_matches('/') == self.0.vault_url
+            && other.name == self.0.name
+            && (self.0.version.is_empty() || other.version == self.0.version)
+    }
+
     fn wrap(&self, secret: &[u8]) -> Result<StoredKey, Error> {
         let value = Zeroizing::new(URL_SAFE_NO_PAD.encode(secret));
         let body = json!({ "alg": ALGORITHM, "value": value.as_str() });

@@ -21,11 +21,12 @@ pub mod azure_kv;
 pub mod gcp_kms;
 #[cfg(feature = "http-client")]
 mod http;
+pub mod pgp;
 pub mod service;
 #[cfg(feature = "hc-vault")]
 pub mod vault_transit;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -48,6 +49,71 @@ pub trait Recipient: Send + Sync {
     fn id(&self) -> String;
     /// Wraps `secret` (a data key or a share) into a stored key entry.
     fn wrap(&self, secret: &[u8]) -> Result<StoredKey, Error>;
+    /// Whether `stored` was wrapped for this master key (so re-wrapping can keep it).
+    fn matches(&self, stored: &StoredKey) -> bool {
+        stored.kind == self.kind() && stored_id(stored) == self.id()
+    }
+}
+
+/// A master key as named on the command line or in `.sops.yaml`, before its key type
+/// parses it: the neutral form [`crate::config`] produces for every key type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeySpec {
+    /// The metadata list its entries go to: `age`, `pgp`, `kms`, `gcp_kms`, `azure_kv`,
+    /// `hc_vault` or `hckms`.
+    pub kind: String,
+    /// The key as its command-line flag takes it: an age recipient, a PGP fingerprint,
+    /// `ARN[+ROLE_ARN]`, a GCP resource id, `https://VAULT/keys/NAME[/VERSION]`, a Vault
+    /// transit URI, `REGION:KEY_ID`.
+    pub key: String,
+    /// Settings `.sops.yaml` gives beside the key (kms `context`, `aws_profile`).
+    pub options: Map<String, Value>,
+}
+
+impl KeySpec {
+    /// A key without options.
+    pub fn new(kind: &str, key: &str) -> KeySpec {
+        KeySpec {
+            kind: kind.to_string(),
+            key: key.to_string(),
+            options: Map::new(),
+        }
+    }
+}
+
+/// The recipient a key spec names.
+pub fn recipient(spec: &KeySpec) -> Result<Box<dyn Recipient>, Error> {
+    Ok(match spec.kind.as_str() {
+        "age" => Box::new(age::AgeRecipient::parse(&spec.key)?),
+        "pgp" => Box::new(pgp::PgpRecipient::parse(&spec.key)?),
+        #[cfg(feature = "aws-kms")]
+        aws_kms::KIND => Box::new(aws_kms::KmsRecipient::from_spec(spec)?),
+        #[cfg(feature = "gcp-kms")]
+        gcp_kms::KIND => Box::new(gcp_kms::GcpKmsRecipient::parse(&spec.key)?),
+        #[cfg(feature = "azure-kv")]
+        azure_kv::KIND => Box::new(azure_kv::AzureKvRecipient::parse(&spec.key)?),
+        #[cfg(feature = "hc-vault")]
+        vault_transit::KIND => Box::new(vault_transit::VaultRecipient::parse(&spec.key)?),
+        other => return Err(Error::Unsupported(missing_backend(other))),
+    })
+}
+
+/// The recipient a stored key was wrapped for, to wrap a new data key for it (`rotate`,
+/// `groups`).
+pub fn recipient_of(stored: &StoredKey) -> Result<Box<dyn Recipient>, Error> {
+    match stored.kind.as_str() {
+        #[cfg(feature = "aws-kms")]
+        aws_kms::KIND => Ok(Box::new(aws_kms::KmsRecipient::of_stored(stored)?)),
+        _ => recipient(&KeySpec::new(&stored.kind, &stored_id(stored))),
+    }
+}
+
+/// The recipients of every group of key specs.
+pub fn recipient_groups(groups: &[Vec<KeySpec>]) -> Result<RecipientGroups, Error> {
+    groups
+        .iter()
+        .map(|group| group.iter().map(recipient).collect())
+        .collect()
 }
 
 /// Something that can recover secrets from stored keys of one type.
@@ -113,7 +179,10 @@ impl Keyring {
     /// does; nothing is loaded or contacted until a key of that type needs unwrapping.
     pub fn from_env() -> Keyring {
         #[allow(unused_mut)] // with no cloud feature, nothing is added
-        let mut identities: Vec<Box<dyn Identity>> = vec![Box::new(age::AgeIdentities::from_env())];
+        let mut identities: Vec<Box<dyn Identity>> = vec![
+            Box::new(age::AgeIdentities::from_env()),
+            Box::new(pgp::PgpIdentity::from_env()),
+        ];
         #[cfg(feature = "aws-kms")]
         identities.push(Box::new(aws_kms::KmsIdentity));
         #[cfg(feature = "gcp-kms")]
@@ -290,103 +359,68 @@ impl Keyring {
 
 /// How a stored key is named in messages: its type and id (the URL of Vault and Azure keys).
 pub fn key_label(key: &StoredKey) -> String {
-    let field = |f: &str| key.get(f).unwrap_or("?");
-    let id = match key.kind.as_str() {
+    format!("{} {}", key.kind, stored_id(key))
+}
+
+/// The id of a stored key as [`Recipient::id`] spells it and sops's `ToString` does: the
+/// age recipient, the PGP fingerprint, the KMS ARN, the GCP resource id, the Azure key URL,
+/// the Vault transit URI, the HuaweiCloud key id.
+pub fn stored_id(key: &StoredKey) -> String {
+    let field = |f: &str| key.get(f).unwrap_or_default();
+    match key.kind.as_str() {
+        "azure_kv" => format!(
+            "{}/keys/{}/{}",
+            field("vault_url").trim_end_matches('/'),
+            field("name"),
+            field("version")
+        ),
         "hc_vault" => format!(
             "{}/v1/{}/keys/{}",
             field("vault_address"),
             field("engine_path"),
             field("key_name")
         ),
-        "azure_kv" => format!(
-            "{}/keys/{}/{}",
-            field("vault_url"),
-            field("name"),
-            field("version")
-        ),
         _ => ["recipient", "fp", "arn", "resource_id", "key_id"]
             .iter()
             .find_map(|f| key.get(f))
             .unwrap_or("?")
             .to_string(),
-    };
-    format!("{} {id}", key.kind)
+    }
 }
 
-/// Options of recipients beyond their names: the AWS KMS encryption context and profile.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RecipientOptions {
-    /// The encryption context of `kms` keys (`--encryption-context`).
-    pub kms_context: BTreeMap<String, String>,
-    /// The AWS profile of `kms` keys (`--aws-profile`), or empty.
-    pub aws_profile: String,
+/// Splits a comma-separated list of keys as sops does: items trimmed, empty ones skipped.
+pub fn split_list(list: &str) -> impl Iterator<Item = &str> {
+    list.split(',').map(str::trim).filter(|s| !s.is_empty())
 }
 
-impl RecipientOptions {
-    /// Parses an encryption context as sops does: `key:value` pairs separated by commas;
-    /// empty means none.
-    pub fn parse_context(text: &str) -> Result<BTreeMap<String, String>, Error> {
-        let mut context = BTreeMap::new();
-        if text.is_empty() {
-            return Ok(context);
-        }
-        for pair in text.split(',') {
-            match pair.split(':').collect::<Vec<_>>()[..] {
-                [k, v] => {
-                    context.insert(k.to_string(), v.to_string());
-                }
-                _ => {
-                    return Err(Error::EncryptionContext(format!(
-                        "{pair:?} is not a key:value pair"
-                    )))
-                }
+/// Parses an AWS KMS encryption context as sops does (`--encryption-context`): `key:value`
+/// pairs separated by commas; empty means none. The map goes into a kms [`KeySpec`]'s
+/// `context` option, as `.sops.yaml` gives it.
+pub fn parse_kms_context(text: &str) -> Result<Map<String, Value>, Error> {
+    let mut context = Map::new();
+    if text.is_empty() {
+        return Ok(context);
+    }
+    for pair in text.split(',') {
+        match pair.split(':').collect::<Vec<_>>()[..] {
+            [k, v] => {
+                context.insert(k.to_string(), v.into());
+            }
+            _ => {
+                return Err(Error::EncryptionContext(format!(
+                    "{pair:?} is not a key:value pair"
+                )))
             }
         }
-        Ok(context)
     }
+    Ok(context)
 }
 
 /// Parses recipients of one key type from a comma-separated list, as on the command line.
 pub fn parse_recipients(kind: &str, list: &str) -> Result<Vec<Box<dyn Recipient>>, Error> {
-    parse_recipients_with(kind, list, &RecipientOptions::default())
-}
-
-/// Parses recipients of one key type (`age`, `kms`, `gcp_kms`, `azure_kv`, `hc_vault`) from a
-/// comma-separated list, with the options that apply to that type. Nothing is contacted.
-pub fn parse_recipients_with(
-    kind: &str,
-    list: &str,
-    #[allow(unused_variables)] options: &RecipientOptions,
-) -> Result<Vec<Box<dyn Recipient>>, Error> {
-    fn boxed<R: Recipient + 'static>(r: R) -> Box<dyn Recipient> {
-        Box::new(r)
-    }
-    let items = list.split(',').map(str::trim).filter(|s| !s.is_empty());
-    match kind {
-        "age" => items
-            .map(|s| age::AgeRecipient::parse(s).map(boxed))
-            .collect(),
-        #[cfg(feature = "aws-kms")]
-        aws_kms::KIND => items
-            .map(|s| {
-                aws_kms::KmsRecipient::parse(s, &options.kms_context, &options.aws_profile)
-                    .map(boxed)
-            })
-            .collect(),
-        #[cfg(feature = "gcp-kms")]
-        gcp_kms::KIND => items
-            .map(|s| gcp_kms::GcpKmsRecipient::parse(s).map(boxed))
-            .collect(),
-        #[cfg(feature = "azure-kv")]
-        azure_kv::KIND => items
-            .map(|s| azure_kv::AzureKvRecipient::parse(s).map(boxed))
-            .collect(),
-        #[cfg(feature = "hc-vault")]
-        vault_transit::KIND => items
-            .map(|s| vault_transit::VaultRecipient::parse(s).map(boxed))
-            .collect(),
-        other => Err(Error::Unsupported(missing_backend(other))),
-    }
+    split_list(list)
+        .map(|key| recipient(&KeySpec::new(kind, key)))
+        .collect()
 }
 
 /// Why this build cannot use keys of `kind`: which cargo feature it lacks, if any.
@@ -396,7 +430,11 @@ pub fn missing_backend(kind: &str) -> String {
         "gcp_kms" => "gcp-kms",
         "azure_kv" => "azure-kv",
         "hc_vault" => "hc-vault",
-        other => return format!("secrets does not support {other} keys"),
+        other => {
+            return format!(
+                "{other} keys are not supported by secrets (it handles age, pgp, kms, gcp_kms, azure_kv and hc_vault)"
+            )
+        }
     };
     format!("this build of secrets has no {kind} support: build it with the cargo feature `{feature}` (on by default)")
 }
@@ -482,6 +520,16 @@ mod tests {
         }
     }
 
+    fn stored(kind: &str, fields: &[(&str, &str)]) -> StoredKey {
+        StoredKey {
+            kind: kind.into(),
+            fields: fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), Value::from(*v)))
+                .collect(),
+        }
+    }
+
     #[test]
     fn many_files_share_unwraps_and_bound_requests() {
         let counting = Arc::new(Counting::default());
@@ -523,17 +571,14 @@ mod tests {
 
     #[test]
     fn encryption_contexts_parse_as_sops_does() {
-        let context = RecipientOptions::parse_context("env:prod,app:web").unwrap();
+        let context = parse_kms_context("env:prod,app:web").unwrap();
         assert_eq!(
-            context.into_iter().collect::<Vec<_>>(),
-            [
-                ("app".to_string(), "web".to_string()),
-                ("env".to_string(), "prod".to_string())
-            ]
+            Value::Object(context),
+            serde_json::json!({"env": "prod", "app": "web"})
         );
-        assert!(RecipientOptions::parse_context("").unwrap().is_empty());
+        assert!(parse_kms_context("").unwrap().is_empty());
         for bad in ["env", "a:b:c", "env:prod,"] {
-            let e = RecipientOptions::parse_context(bad).unwrap_err();
+            let e = parse_kms_context(bad).unwrap_err();
             assert_eq!(e.exit_code(), 6, "{bad}");
         }
     }
@@ -542,13 +587,61 @@ mod tests {
     fn missing_backends_name_their_feature() {
         assert!(missing_backend("kms").contains("`aws-kms`"));
         assert!(missing_backend("hc_vault").contains("`hc-vault`"));
-        assert_eq!(
-            missing_backend("hckms"),
-            "secrets does not support hckms keys"
-        );
+        assert!(missing_backend("hckms").starts_with("hckms keys are not supported by secrets"));
         let keyring = Keyring::new(Vec::new());
         let md = metadata(&["00"]);
         let e = keyring.data_key(&md).unwrap_err().to_string();
-        assert!(e.contains("secrets does not support test keys"), "{e}");
+        assert!(e.contains("test keys are not supported by secrets"), "{e}");
+    }
+
+    #[test]
+    fn stored_ids_spell_keys_as_sops_does() {
+        assert_eq!(
+            stored_id(&stored("age", &[("recipient", "age1x")])),
+            "age1x"
+        );
+        assert_eq!(stored_id(&stored("pgp", &[("fp", "ABCD")])), "ABCD");
+        assert_eq!(
+            stored_id(&stored("kms", &[("arn", "arn:k"), ("role", "r")])),
+            "arn:k"
+        );
+        assert_eq!(
+            stored_id(&stored(
+                "azure_kv",
+                &[("vault_url", "https://v/"), ("name", "k"), ("version", "1")]
+            )),
+            "https://v/keys/k/1"
+        );
+        assert_eq!(
+            stored_id(&stored(
+                "hc_vault",
+                &[
+                    ("vault_address", "http://h:8200"),
+                    ("engine_path", "transit"),
+                    ("key_name", "k")
+                ]
+            )),
+            "http://h:8200/v1/transit/keys/k"
+        );
+    }
+
+    #[test]
+    fn specs_become_recipients_of_their_type() {
+        let r = recipient(&KeySpec::new(
+            "age",
+            "age14h2ppxt2azygykrchuwj7pc79wg2k3kdgm3e3jxv8qqm905p09qq7nwkk9",
+        ))
+        .unwrap();
+        assert!(r.matches(&stored("age", &[("recipient", &r.id())])));
+        assert!(!r.matches(&stored("pgp", &[("fp", &r.id())])));
+        let e = recipient(&KeySpec::new("hckms", "eu-west-0:1234"))
+            .err()
+            .unwrap();
+        assert!(
+            e.to_string()
+                .contains("hckms keys are not supported by secrets"),
+            "{e}"
+        );
+        assert_eq!(split_list(" a, ,b ,").collect::<Vec<_>>(), ["a", "b"]);
     }
 }
