@@ -33,3 +33,5 @@ cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
 cargo test --locked --all-targets
 cargo test --locked --doc
+# A build without the cloud backends: files that need one say which feature is missing.
+cargo test --locked --no-default-features --test key_services

@@ -83,19 +83,9 @@ fn moto_with_key(sandbox: &Sandbox) -> Option<(Server, String)> {
 #[cfg(all(feature = "aws-kms", feature = "hc-vault"))]
 fn sops_yaml_rotate_and_groups_name_kms_and_vault_keys() {
     let sandbox = Sandbox::new();
-    let Some((moto, arn)) = moto_with_key(&sandbox) else {
+    let Some((moto, arn, _bao, uri)) = kms_and_vault(&sandbox) else {
         return;
     };
-    let Some(bao) = servers::bao(&sandbox.path("bao-home")) else {
-        return;
-    };
-    servers::vault_api(
-        &bao,
-        "POST",
-        "/v1/sys/mounts/transit",
-        r#"{"type":"transit"}"#,
-    );
-    let uri = format!("{}/v1/transit/keys/k", bao.url());
     let only_kms = aws(&moto);
     let only_vault: Env = vec![("VAULT_TOKEN", "root".into())];
     let all = plus(&only_kms, &[("VAULT_TOKEN", "root")]);
@@ -176,6 +166,22 @@ fn sops_yaml_rotate_and_groups_name_kms_and_vault_keys() {
     );
     assert_plain(secrets_decrypt(&sandbox, &all, &file));
     fails_with(secrets_decrypt(&sandbox, &only_vault, &file), 128);
+}
+
+/// moto with one KMS key and OpenBao with a transit mount: the servers, the key ARN and the
+/// transit key URI (the key is made on first use).
+#[cfg(all(feature = "aws-kms", feature = "hc-vault"))]
+fn kms_and_vault(sandbox: &Sandbox) -> Option<(Server, String, Server, String)> {
+    let (moto, arn) = moto_with_key(sandbox)?;
+    let bao = servers::bao(&sandbox.path("bao-home"))?;
+    servers::vault_api(
+        &bao,
+        "POST",
+        "/v1/sys/mounts/transit",
+        r#"{"type":"transit"}"#,
+    );
+    let uri = format!("{}/v1/transit/keys/k", bao.url());
+    Some((moto, arn, bao, uri))
 }
 
 /// Encrypts the test plaintext (`plain.json`) with `secrets` and writes it to `out`.
@@ -569,19 +575,9 @@ fn vault_transit_against_openbao_and_sops() {
 #[cfg(all(feature = "aws-kms", feature = "hc-vault"))]
 fn age_kms_and_vault_file_decrypts_with_any_one_of_them() {
     let sandbox = Sandbox::new();
-    let Some((moto, arn)) = moto_with_key(&sandbox) else {
+    let Some((moto, arn, _bao, uri)) = kms_and_vault(&sandbox) else {
         return;
     };
-    let Some(bao) = servers::bao(&sandbox.path("bao-home")) else {
-        return;
-    };
-    servers::vault_api(
-        &bao,
-        "POST",
-        "/v1/sys/mounts/transit",
-        r#"{"type":"transit"}"#,
-    );
-    let uri = format!("{}/v1/transit/keys/k", bao.url());
     let all = plus(&aws(&moto), &[("VAULT_TOKEN", "root")]);
     let flags = [
         "--age",

@@ -9,7 +9,7 @@ use clap::Subcommand;
 use secrets::keys::{self, Recipient};
 use secrets::rewrap::Rekey;
 
-use super::recipients::KmsOptions;
+use super::recipients::{KmsOptions, SOPS_ORDER};
 use super::{file_format, keyring, TypeArg};
 
 /// Add or delete key groups (Shamir secret sharing: any N groups recover the data key)
@@ -80,15 +80,16 @@ pub fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Add(args) => {
             let lists = [
-                ("kms", &args.kms),
-                ("gcp_kms", &args.gcp_kms),
-                ("azure_kv", &args.azure_kv),
-                ("pgp", &args.pgp),
-                ("hc_vault", &args.hc_vault_transit),
-                ("age", &args.age),
+                &args.kms,
+                &args.gcp_kms,
+                &args.azure_kv,
+                &args.pgp,
+                &args.hc_vault_transit,
+                &args.age,
             ];
-            let lists: Vec<(&str, Option<String>)> = lists
+            let lists: Vec<(&str, Option<String>)> = SOPS_ORDER
                 .into_iter()
+                .zip(lists)
                 .flat_map(|(kind, lists)| lists.iter().map(move |l| (kind, Some(l.clone()))))
                 .collect();
             let group = args

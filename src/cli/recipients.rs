@@ -6,6 +6,9 @@ use secrets::config::Settings;
 use secrets::keys::{self, KeySpec, Recipient, RecipientGroups};
 use serde_json::Value;
 
+/// Key types in the order sops lists the keys of a group given by flags.
+pub const SOPS_ORDER: [&str; 6] = ["kms", "gcp_kms", "azure_kv", "pgp", "hc_vault", "age"];
+
 /// Keys to encrypt for; any of them replaces every key of the creation rule.
 #[derive(clap::Args, Default)]
 pub struct KeyArgs {
@@ -32,16 +35,16 @@ pub struct KeyArgs {
 }
 
 impl KeyArgs {
-    /// The keys given, in sops's order (kms, gcp_kms, azure_kv, pgp, hc_vault, age).
+    /// The keys given, in sops's order.
     pub fn specs(&self) -> anyhow::Result<Vec<KeySpec>> {
-        self.kms_options.specs([
-            ("kms", &self.kms),
-            ("gcp_kms", &self.gcp_kms),
-            ("azure_kv", &self.azure_kv),
-            ("pgp", &self.pgp),
-            ("hc_vault", &self.hc_vault_transit),
-            ("age", &self.age),
-        ])
+        self.kms_options.specs(SOPS_ORDER.into_iter().zip([
+            &self.kms,
+            &self.gcp_kms,
+            &self.azure_kv,
+            &self.pgp,
+            &self.hc_vault_transit,
+            &self.age,
+        ]))
     }
 }
 
@@ -137,8 +140,8 @@ impl KeyChangeArgs {
     /// The recipients to add and to remove; with `missing_ok`, a removed key need not be in
     /// every file.
     pub fn changes(&self, missing_ok: bool) -> anyhow::Result<secrets::rotate::KeyChanges> {
-        let parse = |lists: [(&'static str, &Option<String>); 6]| {
-            let specs = self.kms_options.specs(lists)?;
+        let parse = |lists: [&Option<String>; 6]| {
+            let specs = self.kms_options.specs(SOPS_ORDER.into_iter().zip(lists))?;
             specs
                 .iter()
                 .map(keys::recipient)
@@ -147,20 +150,20 @@ impl KeyChangeArgs {
         };
         Ok(secrets::rotate::KeyChanges {
             add: parse([
-                ("kms", &self.add_kms),
-                ("gcp_kms", &self.add_gcp_kms),
-                ("azure_kv", &self.add_azure_kv),
-                ("pgp", &self.add_pgp),
-                ("hc_vault", &self.add_hc_vault_transit),
-                ("age", &self.add_age),
+                &self.add_kms,
+                &self.add_gcp_kms,
+                &self.add_azure_kv,
+                &self.add_pgp,
+                &self.add_hc_vault_transit,
+                &self.add_age,
             ])?,
             remove: parse([
-                ("kms", &self.rm_kms),
-                ("gcp_kms", &self.rm_gcp_kms),
-                ("azure_kv", &self.rm_azure_kv),
-                ("pgp", &self.rm_pgp),
-                ("hc_vault", &self.rm_hc_vault_transit),
-                ("age", &self.rm_age),
+                &self.rm_kms,
+                &self.rm_gcp_kms,
+                &self.rm_azure_kv,
+                &self.rm_pgp,
+                &self.rm_hc_vault_transit,
+                &self.rm_age,
             ])?,
             missing_ok,
         })

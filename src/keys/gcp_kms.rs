@@ -324,17 +324,7 @@ impl Identity for GcpKmsIdentity {
         let enc = key.get("enc")?;
         Some(
             call(resource, "decrypt", &json!({ "ciphertext": enc }))
-                .and_then(|answer| {
-                    STANDARD
-                        .decode(http::field(&answer, "/plaintext")?)
-                        .map(Zeroizing::new)
-                        .map_err(|e| {
-                            ServiceError::new(
-                                Failure::Rejected,
-                                format!("the plaintext is not base64: {e}"),
-                            )
-                        })
-                })
+                .and_then(|answer| http::secret_field(&answer, "/plaintext"))
                 .map_err(Gcp::unwrap_error),
         )
     }

@@ -170,6 +170,17 @@ pub fn field<'v>(answer: &'v Value, pointer: &str) -> Result<&'v str, ServiceErr
         })
 }
 
+/// The secret a service answered at `pointer`, in standard base64 (`/plaintext`), decoded.
+#[cfg(any(feature = "gcp-kms", feature = "hc-vault"))]
+pub fn secret_field(answer: &Value, pointer: &str) -> Result<super::Secret, ServiceError> {
+    use base64::Engine;
+    let encoded = zeroize::Zeroizing::new(field(answer, pointer)?.to_string());
+    base64::engine::general_purpose::STANDARD
+        .decode(encoded.as_bytes())
+        .map(zeroize::Zeroizing::new)
+        .map_err(|e| ServiceError::new(Failure::Rejected, format!("{pointer} is not base64: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -201,19 +201,7 @@ impl Identity for VaultIdentity {
         Some(
             vault
                 .call("decrypt", &json!({ "ciphertext": enc }))
-                .and_then(|answer| {
-                    let plaintext =
-                        Zeroizing::new(http::field(&answer, "/data/plaintext")?.to_string());
-                    STANDARD
-                        .decode(plaintext.as_bytes())
-                        .map(Zeroizing::new)
-                        .map_err(|e| {
-                            ServiceError::new(
-                                Failure::Rejected,
-                                format!("the plaintext is not base64: {e}"),
-                            )
-                        })
-                })
+                .and_then(|answer| http::secret_field(&answer, "/data/plaintext"))
                 .map_err(Vault::unwrap_error),
         )
     }
