@@ -28,7 +28,7 @@ complete -c secrets -n "__fish_secrets_needs_command" -l config -d 'The .sops.ya
 complete -c secrets -n "__fish_secrets_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c secrets -n "__fish_secrets_needs_command" -s V -l version -d 'Print version'
 complete -c secrets -n "__fish_secrets_needs_command" -f -a "encrypt" -d 'Encrypt a plaintext file (values only; keys, comments and layout stay)'
-complete -c secrets -n "__fish_secrets_needs_command" -f -a "decrypt" -d 'Decrypt a file to standard output (or in place, or to --output)'
+complete -c secrets -n "__fish_secrets_needs_command" -f -a "decrypt" -d 'Decrypt a file to standard output (or in place, or to --output); several files to --output-dir or in place, their data keys recovered together'
 complete -c secrets -n "__fish_secrets_needs_command" -f -a "rotate" -d 'Generate a new data key and encrypt every value again with it'
 complete -c secrets -n "__fish_secrets_needs_command" -f -a "updatekeys" -d 'Re-wrap files\' data keys for the recipients .sops.yaml names now (values untouched)'
 complete -c secrets -n "__fish_secrets_needs_command" -f -a "groups" -d 'Add or delete key groups (Shamir secret sharing: any N groups recover the data key)'
@@ -57,6 +57,12 @@ complete -c secrets -n "__fish_secrets_using_subcommand encrypt" -l filename-ove
 complete -c secrets -n "__fish_secrets_using_subcommand encrypt" -l output -d 'Write the result to this file instead of standard output' -r -F
 complete -c secrets -n "__fish_secrets_using_subcommand encrypt" -s a -l age -d 'age recipients, comma-separated: age1…, ssh-ed25519 …, ssh-rsa …, plugin recipients' -r
 complete -c secrets -n "__fish_secrets_using_subcommand encrypt" -s p -l pgp -d 'PGP fingerprints, comma-separated (gpg must have their public keys)' -r
+complete -c secrets -n "__fish_secrets_using_subcommand encrypt" -s k -l kms -d 'AWS KMS key ARNs, comma-separated; ARN+ROLE_ARN uses that role' -r
+complete -c secrets -n "__fish_secrets_using_subcommand encrypt" -l gcp-kms -d 'GCP KMS key resource IDs, comma-separated' -r
+complete -c secrets -n "__fish_secrets_using_subcommand encrypt" -l azure-kv -d 'Azure Key Vault key URLs (https://VAULT/keys/NAME[/VERSION]), comma-separated' -r
+complete -c secrets -n "__fish_secrets_using_subcommand encrypt" -l hc-vault-transit -d 'Vault transit key URIs (https://HOST:8200/v1/MOUNT/keys/NAME), comma-separated' -r
+complete -c secrets -n "__fish_secrets_using_subcommand encrypt" -l aws-profile -d 'The AWS profile to use for the KMS keys' -r
+complete -c secrets -n "__fish_secrets_using_subcommand encrypt" -l encryption-context -d 'The encryption context of the KMS keys: key:value pairs, comma-separated' -r
 complete -c secrets -n "__fish_secrets_using_subcommand encrypt" -l shamir-secret-sharing-threshold -d 'With several key groups, how many must be decrypted to recover the data key' -r
 complete -c secrets -n "__fish_secrets_using_subcommand encrypt" -l unencrypted-suffix -d 'Keep values under keys ending with this suffix in plaintext [default: _unencrypted]' -r
 complete -c secrets -n "__fish_secrets_using_subcommand encrypt" -l encrypted-suffix -d 'Encrypt only values under keys ending with this suffix' -r
@@ -66,6 +72,7 @@ complete -c secrets -n "__fish_secrets_using_subcommand encrypt" -l unencrypted-
 complete -c secrets -n "__fish_secrets_using_subcommand encrypt" -l encrypted-comment-regex -d 'Encrypt only values after a comment matching this regex' -r
 complete -c secrets -n "__fish_secrets_using_subcommand encrypt" -l config -d 'The .sops.yaml to use, instead of the first one found from the current directory up' -r -F
 complete -c secrets -n "__fish_secrets_using_subcommand encrypt" -s i -l in-place -d 'Write the result back to the input file'
+complete -c secrets -n "__fish_secrets_using_subcommand encrypt" -l force -d 'Write through a symbolic link that leads out of the file\'s directory, or binary data to a terminal'
 complete -c secrets -n "__fish_secrets_using_subcommand encrypt" -l mac-only-encrypted -d 'Compute the MAC over encrypted values only, so plaintext values may be edited freely'
 complete -c secrets -n "__fish_secrets_using_subcommand encrypt" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c secrets -n "__fish_secrets_using_subcommand decrypt" -l input-type -d 'Format of the input, instead of the one its file name says (unknown names: binary)' -r -f -a "yaml\t''
@@ -82,12 +89,13 @@ toml\t''
 binary\t''"
 complete -c secrets -n "__fish_secrets_using_subcommand decrypt" -l filename-override -d 'Name to guess formats from, for standard input' -r -F
 complete -c secrets -n "__fish_secrets_using_subcommand decrypt" -l output -d 'Write the result to this file instead of standard output' -r -F
+complete -c secrets -n "__fish_secrets_using_subcommand decrypt" -l output-dir -d 'Write each decrypted file into this directory, under its own name' -r -F
 complete -c secrets -n "__fish_secrets_using_subcommand decrypt" -l extract -d 'Output only the value at this path, e.g. \'["db"]["password"]\' or \'["hosts"][0]\'' -r
 complete -c secrets -n "__fish_secrets_using_subcommand decrypt" -l decryption-order -d 'Key types to try first, comma-separated (e.g. age,pgp)' -r
 complete -c secrets -n "__fish_secrets_using_subcommand decrypt" -l config -d 'The .sops.yaml to use, instead of the first one found from the current directory up' -r -F
 complete -c secrets -n "__fish_secrets_using_subcommand decrypt" -s i -l in-place -d 'Write the result back to the input file'
+complete -c secrets -n "__fish_secrets_using_subcommand decrypt" -l force -d 'Write through a symbolic link that leads out of the file\'s directory, or binary data to a terminal'
 complete -c secrets -n "__fish_secrets_using_subcommand decrypt" -l ignore-mac -d 'Do not verify the MAC (only for files whose content you trust)'
-complete -c secrets -n "__fish_secrets_using_subcommand decrypt" -l force -d 'Write binary output to a terminal anyway'
 complete -c secrets -n "__fish_secrets_using_subcommand decrypt" -s h -l help -d 'Print help'
 complete -c secrets -n "__fish_secrets_using_subcommand rotate" -l output -d 'Write the result to this file instead of standard output' -r -F
 complete -c secrets -n "__fish_secrets_using_subcommand rotate" -l input-type -d 'Format of the input, instead of guessing it from the file name' -r -f -a "yaml\t''
@@ -106,6 +114,16 @@ complete -c secrets -n "__fish_secrets_using_subcommand rotate" -l add-age -d 'A
 complete -c secrets -n "__fish_secrets_using_subcommand rotate" -l rm-age -d 'Remove these age recipients (comma-separated) from every key group' -r
 complete -c secrets -n "__fish_secrets_using_subcommand rotate" -l add-pgp -d 'Add these PGP fingerprints (comma-separated) to the first key group' -r
 complete -c secrets -n "__fish_secrets_using_subcommand rotate" -l rm-pgp -d 'Remove these PGP fingerprints (comma-separated) from every key group' -r
+complete -c secrets -n "__fish_secrets_using_subcommand rotate" -l add-kms -d 'Add these AWS KMS key ARNs (comma-separated, ARN[+ROLE_ARN]) to the first key group' -r
+complete -c secrets -n "__fish_secrets_using_subcommand rotate" -l rm-kms -d 'Remove these AWS KMS key ARNs (comma-separated) from every key group' -r
+complete -c secrets -n "__fish_secrets_using_subcommand rotate" -l add-gcp-kms -d 'Add these GCP KMS resource IDs (comma-separated) to the first key group' -r
+complete -c secrets -n "__fish_secrets_using_subcommand rotate" -l rm-gcp-kms -d 'Remove these GCP KMS resource IDs (comma-separated) from every key group' -r
+complete -c secrets -n "__fish_secrets_using_subcommand rotate" -l add-azure-kv -d 'Add these Azure Key Vault key URLs (comma-separated) to the first key group' -r
+complete -c secrets -n "__fish_secrets_using_subcommand rotate" -l rm-azure-kv -d 'Remove these Azure Key Vault key URLs (comma-separated) from every key group' -r
+complete -c secrets -n "__fish_secrets_using_subcommand rotate" -l add-hc-vault-transit -d 'Add these Vault transit key URIs (comma-separated) to the first key group' -r
+complete -c secrets -n "__fish_secrets_using_subcommand rotate" -l rm-hc-vault-transit -d 'Remove these Vault transit key URIs (comma-separated) from every key group' -r
+complete -c secrets -n "__fish_secrets_using_subcommand rotate" -l aws-profile -d 'The AWS profile to use for the KMS keys' -r
+complete -c secrets -n "__fish_secrets_using_subcommand rotate" -l encryption-context -d 'The encryption context of the KMS keys: key:value pairs, comma-separated' -r
 complete -c secrets -n "__fish_secrets_using_subcommand rotate" -l decryption-order -d 'Key types to try first, comma-separated' -r
 complete -c secrets -n "__fish_secrets_using_subcommand rotate" -l config -d 'The .sops.yaml to use, instead of the first one found from the current directory up' -r -F
 complete -c secrets -n "__fish_secrets_using_subcommand rotate" -l all -d 'Rotate every encrypted file under the .sops.yaml directory that a creation rule matches (files .gitignore excludes are skipped); needs --in-place'
@@ -140,6 +158,12 @@ binary\t''"
 complete -c secrets -n "__fish_secrets_using_subcommand groups; and __fish_seen_subcommand_from add" -l decryption-order -d 'Key types to try first, comma-separated' -r
 complete -c secrets -n "__fish_secrets_using_subcommand groups; and __fish_seen_subcommand_from add" -l age -d 'An age recipient of the new group (repeatable, or comma-separated)' -r
 complete -c secrets -n "__fish_secrets_using_subcommand groups; and __fish_seen_subcommand_from add" -l pgp -d 'A PGP fingerprint of the new group (repeatable, or comma-separated)' -r
+complete -c secrets -n "__fish_secrets_using_subcommand groups; and __fish_seen_subcommand_from add" -l kms -d 'An AWS KMS key ARN (ARN[+ROLE_ARN]) of the new group (repeatable, or comma-separated)' -r
+complete -c secrets -n "__fish_secrets_using_subcommand groups; and __fish_seen_subcommand_from add" -l gcp-kms -d 'A GCP KMS resource ID of the new group (repeatable, or comma-separated)' -r
+complete -c secrets -n "__fish_secrets_using_subcommand groups; and __fish_seen_subcommand_from add" -l azure-kv -d 'An Azure Key Vault key URL of the new group (repeatable, or comma-separated)' -r
+complete -c secrets -n "__fish_secrets_using_subcommand groups; and __fish_seen_subcommand_from add" -l hc-vault-transit -d 'A Vault transit key URI of the new group (repeatable, or comma-separated)' -r
+complete -c secrets -n "__fish_secrets_using_subcommand groups; and __fish_seen_subcommand_from add" -l aws-profile -d 'The AWS profile to use for the KMS keys' -r
+complete -c secrets -n "__fish_secrets_using_subcommand groups; and __fish_seen_subcommand_from add" -l encryption-context -d 'The encryption context of the KMS keys: key:value pairs, comma-separated' -r
 complete -c secrets -n "__fish_secrets_using_subcommand groups; and __fish_seen_subcommand_from add" -l config -d 'The .sops.yaml to use, instead of the first one found from the current directory up' -r -F
 complete -c secrets -n "__fish_secrets_using_subcommand groups; and __fish_seen_subcommand_from add" -s i -l in-place -d 'Write the result back to the file instead of standard output'
 complete -c secrets -n "__fish_secrets_using_subcommand groups; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
@@ -200,7 +224,7 @@ complete -c secrets -n "__fish_secrets_using_subcommand man" -l dir -d 'Write `s
 complete -c secrets -n "__fish_secrets_using_subcommand man" -l config -d 'The .sops.yaml to use, instead of the first one found from the current directory up' -r -F
 complete -c secrets -n "__fish_secrets_using_subcommand man" -s h -l help -d 'Print help'
 complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "encrypt" -d 'Encrypt a plaintext file (values only; keys, comments and layout stay)'
-complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "decrypt" -d 'Decrypt a file to standard output (or in place, or to --output)'
+complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "decrypt" -d 'Decrypt a file to standard output (or in place, or to --output); several files to --output-dir or in place, their data keys recovered together'
 complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "rotate" -d 'Generate a new data key and encrypt every value again with it'
 complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "updatekeys" -d 'Re-wrap files\' data keys for the recipients .sops.yaml names now (values untouched)'
 complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "groups" -d 'Add or delete key groups (Shamir secret sharing: any N groups recover the data key)'

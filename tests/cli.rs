@@ -268,7 +268,7 @@ fn errors_have_sops_exit_codes_and_one_line_messages() {
             .secrets()
             .args(["decrypt", "--decryption-order", "age,age"])
             .arg(&enc)),
-        8,
+        112, // as sops 3.11: "Duplicate decryption key type"
     );
 }
 

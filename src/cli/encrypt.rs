@@ -36,7 +36,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<()> {
     let settings = globals.discover()?.settings_for(
         args.input.name(),
         Overrides {
-            keys: args.keys.specs(),
+            keys: args.keys.specs()?,
             crypt_rule: args.rules.rule()?,
             mac_only_encrypted: args.mac_only_encrypted,
             shamir_threshold: args.shamir_secret_sharing_threshold,

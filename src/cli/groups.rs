@@ -9,6 +9,7 @@ use clap::Subcommand;
 use secrets::keys::{self, Recipient};
 use secrets::rewrap::Rekey;
 
+use super::recipients::{KmsOptions, SOPS_ORDER};
 use super::{file_format, keyring, TypeArg};
 
 /// Add or delete key groups (Shamir secret sharing: any N groups recover the data key)
@@ -50,6 +51,20 @@ pub struct AddArgs {
     /// A PGP fingerprint of the new group (repeatable, or comma-separated)
     #[arg(long, value_name = "FINGERPRINT")]
     pgp: Vec<String>,
+    /// An AWS KMS key ARN (ARN[+ROLE_ARN]) of the new group (repeatable, or comma-separated)
+    #[arg(long, value_name = "ARN")]
+    kms: Vec<String>,
+    /// A GCP KMS resource ID of the new group (repeatable, or comma-separated)
+    #[arg(long, value_name = "ID")]
+    gcp_kms: Vec<String>,
+    /// An Azure Key Vault key URL of the new group (repeatable, or comma-separated)
+    #[arg(long, value_name = "URL")]
+    azure_kv: Vec<String>,
+    /// A Vault transit key URI of the new group (repeatable, or comma-separated)
+    #[arg(long, value_name = "URI")]
+    hc_vault_transit: Vec<String>,
+    #[command(flatten)]
+    kms_options: KmsOptions,
 }
 
 #[derive(clap::Args)]
@@ -64,12 +79,25 @@ pub struct DeleteArgs {
 pub fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Add(args) => {
-            let mut group: Vec<Box<dyn Recipient>> = Vec::new();
-            for (kind, lists) in [("pgp", &args.pgp), ("age", &args.age)] {
-                for list in lists {
-                    group.extend(keys::parse_recipients(kind, list)?);
-                }
-            }
+            let lists = [
+                &args.kms,
+                &args.gcp_kms,
+                &args.azure_kv,
+                &args.pgp,
+                &args.hc_vault_transit,
+                &args.age,
+            ];
+            let lists: Vec<(&str, Option<String>)> = SOPS_ORDER
+                .into_iter()
+                .zip(lists)
+                .flat_map(|(kind, lists)| lists.iter().map(move |l| (kind, Some(l.clone()))))
+                .collect();
+            let group = args
+                .kms_options
+                .specs(lists.iter().map(|(kind, list)| (*kind, list)))?
+                .iter()
+                .map(keys::recipient)
+                .collect::<Result<Vec<Box<dyn Recipient>>, _>>()?;
             if group.is_empty() {
                 anyhow::bail!(secrets::Error::NoRecipients);
             }

@@ -46,7 +46,7 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    Encrypt(encrypt::Args),
+    Encrypt(Box<encrypt::Args>),
     Decrypt(decrypt::Args),
     Rotate(rotate::Args),
     Updatekeys(updatekeys::Args),
@@ -107,7 +107,7 @@ pub fn main() -> i32 {
         }
     };
     let result = match cli.command {
-        Command::Encrypt(args) => encrypt::run(args, &cli.globals),
+        Command::Encrypt(args) => encrypt::run(*args, &cli.globals),
         Command::Decrypt(args) => decrypt::run(args),
         Command::Rotate(args) => rotate::run(args, &cli.globals),
         Command::Updatekeys(args) => updatekeys::run(args, &cli.globals),

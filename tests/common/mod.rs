@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod servers;
+
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -122,14 +124,30 @@ impl Sandbox {
     fn isolate(&self, cmd: &mut Command) {
         for (key, _) in std::env::vars_os() {
             let key_str = key.to_string_lossy();
-            if key_str.starts_with("SOPS_")
-                || key_str.starts_with("AWS_")
-                || key_str == "EDITOR"
-                || key_str == "VISUAL"
-            {
+            // Nothing of the user's key services, credentials or proxies is used.
+            let service = [
+                "SOPS_",
+                "AWS_",
+                "VAULT_",
+                "BAO_",
+                "GOOGLE_",
+                "GCE_",
+                "CLOUDSDK_",
+                "AZURE_",
+                "IDENTITY_",
+                "MSI_",
+                "SECRETS_",
+            ]
+            .iter()
+            .any(|p| key_str.starts_with(p));
+            let proxy = key_str.to_ascii_lowercase().ends_with("_proxy");
+            if service || proxy || key_str == "EDITOR" || key_str == "VISUAL" {
                 cmd.env_remove(&key);
             }
         }
+        // Never the link-local metadata services of a cloud machine.
+        cmd.env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AZURE_TOKEN_CREDENTIALS", "dev");
         cmd.env("HOME", self.home())
             .env("XDG_CONFIG_HOME", self.home().join(".config"))
             .env("SOPS_DISABLE_VERSION_CHECK", "1")
