@@ -2,7 +2,7 @@
 //! plaintext (in its original spelling where the file records one), the MAC is verified, and
 //! the metadata block removed.
 
-use crate::crypto::{is_encrypted, DataKey, EncryptedValue, Mac, ValueCipher};
+use crate::crypto::{is_encrypted, DataKey, EncryptedValue, IvStash, Mac, ValueCipher};
 use crate::encrypt::{layout_aad, mac_aad};
 use crate::error::Error;
 use crate::format::{FileFormat, Format};
@@ -30,9 +30,16 @@ pub struct Decrypted {
     values: Vec<Option<Scalar>>,
     /// Things the user should know (comments that could not be decrypted).
     pub warnings: Vec<String>,
+    /// The IV of every decrypted value, for [`crate::encrypt::reencrypt`].
+    stash: IvStash,
 }
 
 impl Decrypted {
+    /// The IVs of the decrypted values, so that re-encrypting keeps unchanged ciphertexts.
+    pub fn stash(&self) -> &IvStash {
+        &self.stash
+    }
+
     /// The documents as plain trees (comments left out).
     pub fn documents(&self, doc: &Document) -> Vec<Plain> {
         plain::documents(doc, self)
@@ -89,6 +96,7 @@ pub fn decrypt(
         values: vec![None; doc.leaves.len()],
         patches: Vec::new(),
         warnings: Vec::new(),
+        stash: IvStash::default(),
         error: None,
     };
     doc.walk(|visit| {
@@ -111,6 +119,7 @@ pub fn decrypt(
         bytes: doc.apply(patches),
         values: run.values,
         warnings: run.warnings,
+        stash: run.stash,
     })
 }
 
@@ -210,6 +219,7 @@ struct Run<'a> {
     values: Vec<Option<Scalar>>,
     patches: Vec<Patch>,
     warnings: Vec<String>,
+    stash: IvStash,
     error: Option<Error>,
 }
 
@@ -226,13 +236,16 @@ impl Run<'_> {
                 let text = std::str::from_utf8(stored).unwrap_or_default();
                 // Where a tool attaches a comment is a matter of layout heuristics; another
                 // tool's choice is found among the document's other containers.
-                let decrypted = self.cipher.decrypt(text, aad.as_bytes()).ok().or_else(|| {
-                    container_aads(self.doc)
-                        .iter()
-                        .find_map(|other| self.cipher.decrypt(text, other.as_bytes()).ok())
-                });
+                let decrypted = match self.cipher.decrypt(text, aad.as_bytes()) {
+                    Ok(d) => Some((aad, d)),
+                    Err(_) => container_aads(self.doc).into_iter().find_map(|other| {
+                        let d = self.cipher.decrypt(text, other.as_bytes()).ok()?;
+                        Some((other, d))
+                    }),
+                };
                 match decrypted {
-                    Some(d) => {
+                    Some((aad, d)) => {
+                        self.remember(&aad, text, &d.type_name, &d.plaintext);
                         let patch = self.restore(v.leaf, text, Rendering::Comment(&d.plaintext))?;
                         self.patches.push(patch);
                     }
@@ -272,6 +285,7 @@ impl Run<'_> {
                     .cipher
                     .decrypt(stored, aad.as_bytes())
                     .map_err(&failure)?;
+                self.remember(&aad, stored, &d.type_name, &d.plaintext);
                 if d.type_name == "comment" {
                     // sops stores comments inside lists as list elements.
                     let patch = self.restore(v.leaf, stored, Rendering::Comment(&d.plaintext))?;
@@ -296,6 +310,13 @@ impl Run<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Keeps the IV of a decrypted value for re-encryption.
+    fn remember(&mut self, aad: &str, stored: &str, type_name: &str, plaintext: &[u8]) {
+        if let Ok(value) = EncryptedValue::parse(stored) {
+            self.stash.record(aad, type_name, plaintext, value.iv());
+        }
     }
 
     /// The patch that puts a plaintext back: the recorded spelling if there is one.

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use crate::crypto::{DataKey, IvDeriver, IvPath, Mac, ValueCipher};
+use crate::crypto::{DataKey, IvDeriver, IvPath, IvStash, Mac, ValueCipher};
 use crate::error::Error;
 use crate::format::{FileFormat, Format};
 use crate::keys::{self, RecipientGroups};
@@ -109,6 +109,32 @@ pub fn encrypt(
     options: &EncryptOptions,
     previous: Option<&Metadata>,
 ) -> Result<Encrypted, Error> {
+    seal(format, doc, keys, options, previous, IvStash::default())
+}
+
+/// Encrypts `doc` again after a change, with the data key and metadata of its previous
+/// encryption: a value found in `stash` (the IVs its decryption saw) keeps its exact
+/// ciphertext, even where another tool chose the IV or the value moved to another list index;
+/// other values get deterministic IVs.
+pub fn reencrypt(
+    format: &dyn Format,
+    doc: &Document,
+    keys: &Keys,
+    options: &EncryptOptions,
+    previous: &Metadata,
+    stash: &IvStash,
+) -> Result<Encrypted, Error> {
+    seal(format, doc, keys, options, Some(previous), stash.clone())
+}
+
+fn seal(
+    format: &dyn Format,
+    doc: &Document,
+    keys: &Keys,
+    options: &EncryptOptions,
+    previous: Option<&Metadata>,
+    stash: IvStash,
+) -> Result<Encrypted, Error> {
     if doc.has_metadata() {
         return Err(Error::AlreadyEncrypted);
     }
@@ -131,6 +157,7 @@ pub fn encrypt(
         warnings: Vec::new(),
         encrypted: vec![false; doc.leaves.len()],
         seen_ivs: HashSet::new(),
+        stash,
         error: None,
     };
     doc.walk(|visit| {
@@ -243,6 +270,7 @@ struct Run<'a> {
     /// Which leaves were encrypted, for aliases that point at them.
     encrypted: Vec<bool>,
     seen_ivs: HashSet<[u8; 32]>,
+    stash: IvStash,
     error: Option<Error>,
 }
 
@@ -299,6 +327,14 @@ impl Run<'_> {
 
     /// Encrypts one value with its deterministic IV.
     fn seal(&mut self, v: &Visit<'_>, type_name: &str, plaintext: &[u8]) -> Result<String, Error> {
+        let aad = path::aad(v.path);
+        if let Some(iv) = self.stash.take(&aad, type_name, plaintext) {
+            if self.seen_ivs.insert(iv) {
+                return Ok(self
+                    .cipher
+                    .encrypt(plaintext, type_name, aad.as_bytes(), &iv));
+            }
+        }
         let at = IvPath {
             document: v.document,
             segments: v.path,
@@ -315,7 +351,7 @@ impl Run<'_> {
         };
         Ok(self
             .cipher
-            .encrypt(plaintext, type_name, path::aad(v.path).as_bytes(), &iv))
+            .encrypt(plaintext, type_name, aad.as_bytes(), &iv))
     }
 
     /// Records the original spelling when writing the value back would not reproduce it.

@@ -37,6 +37,7 @@ pub mod layout;
 pub mod metadata;
 pub mod path;
 pub mod plain;
+pub mod rewrite;
 pub mod rules;
 pub mod timestamp;
 pub mod tree;
