@@ -26,6 +26,7 @@
 
 #![deny(missing_docs)]
 
+pub mod change;
 pub mod crypto;
 pub mod decrypt;
 pub mod encrypt;

@@ -148,7 +148,9 @@ mod tests {
         assert_eq!(opened.plaintext(), b"a: 1\nb: two\nc: [x, y]\n");
         let same = opened.seal(opened.plaintext().to_vec()).unwrap();
         assert_eq!(same.bytes, sealed.bytes, "nothing changed, nothing differs");
-        let changed = opened.seal(b"a: 1\nb: three\nc: [x, y]\n".to_vec()).unwrap();
+        let changed = opened
+            .seal(b"a: 1\nb: three\nc: [x, y]\n".to_vec())
+            .unwrap();
         let before = String::from_utf8(sealed.bytes).unwrap();
         let after = String::from_utf8(changed.bytes).unwrap();
         let differing: Vec<(&str, &str)> = before

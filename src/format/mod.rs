@@ -6,8 +6,10 @@
 use std::fmt;
 use std::path::Path;
 
+use crate::change::Change;
 use crate::error::Error;
 use crate::metadata::Metadata;
+use crate::path::PathSeg;
 use crate::plain::Plain;
 use crate::tree::{Document, Leaf, Patch, Rendering, Style};
 
@@ -45,6 +47,21 @@ pub trait Format: Send + Sync {
     /// Writes a plain tree as a new file of this format (used by `--extract` and
     /// conversions, where there is no original layout to keep).
     fn emit(&self, value: &Plain) -> Result<Vec<u8>, Error>;
+
+    /// Patches that make one change at `path` of the first document of a plaintext file, in
+    /// the file's own layout (`set` and `unset`; see [`crate::change`]). A map key in the
+    /// path names its first entry with that key.
+    fn change(
+        &self,
+        doc: &Document,
+        path: &[PathSeg],
+        change: Change<'_>,
+    ) -> Result<Vec<Patch>, Error> {
+        let _ = (doc, path, change);
+        Err(Error::Unsupported(
+            "this format cannot add or remove values in place yet; use `secrets edit`".into(),
+        ))
+    }
 }
 
 /// The formats, by name.
