@@ -60,6 +60,23 @@ pub fn encrypt_file(
     recipients: &RecipientGroups,
     options: &EncryptOptions,
 ) -> Result<Encrypted, Error> {
+    let doc = plaintext_document(input, input_format, output_format)?;
+    let data_key = DataKey::generate();
+    let key_groups = keys::wrap(recipients, &data_key, options.shamir_threshold)?;
+    let keys = Keys {
+        data_key,
+        key_groups,
+    };
+    encrypt(output_format.format(), &doc, &keys, options, None)
+}
+
+/// Parses a plaintext file of `input_format` as a document of `output_format` (converting
+/// the first document when they differ); an encrypted file is an error.
+pub fn plaintext_document(
+    input: Vec<u8>,
+    input_format: FileFormat,
+    output_format: FileFormat,
+) -> Result<Document, Error> {
     let mut doc = input_format.format().parse(input)?;
     if doc.has_metadata() {
         return Err(Error::AlreadyEncrypted);
@@ -72,13 +89,7 @@ pub fn encrypt_file(
         let text = output_format.format().emit(&first)?;
         doc = output_format.format().parse(text)?;
     }
-    let data_key = DataKey::generate();
-    let key_groups = keys::wrap(recipients, &data_key, options.shamir_threshold)?;
-    let keys = Keys {
-        data_key,
-        key_groups,
-    };
-    encrypt(output_format.format(), &doc, &keys, options, None)
+    Ok(doc)
 }
 
 /// The AAD of the MAC: `lastmodified` as Go re-formats it (fraction dropped, offset kept).

@@ -30,6 +30,7 @@ pub mod change;
 pub mod crypto;
 pub mod decrypt;
 pub mod encrypt;
+pub mod env;
 mod error;
 pub mod format;
 pub mod io;

@@ -1,10 +1,9 @@
 //! `secrets decrypt`.
 
 use anyhow::Context;
-use secrets::decrypt::{decrypt_file, DecryptOptions};
-use secrets::keys::Keyring;
+use secrets::decrypt::decrypt_file;
 
-use super::{warn, Input, Output};
+use super::{warn, Input, OpenArgs, Output};
 
 /// Decrypt a file to standard output (or in place, or to --output).
 #[derive(clap::Args)]
@@ -16,12 +15,8 @@ pub struct Args {
     /// Output only the value at this path, e.g. '["db"]["password"]' or '["hosts"][0]'
     #[arg(long, value_name = "PATH")]
     extract: Option<String>,
-    /// Do not verify the MAC (only for files whose content you trust)
-    #[arg(long)]
-    ignore_mac: bool,
-    /// Key types to try first, comma-separated (e.g. age,pgp)
-    #[arg(long, env = "SOPS_DECRYPTION_ORDER", value_name = "TYPES")]
-    decryption_order: Option<String>,
+    #[command(flatten)]
+    open: OpenArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -32,25 +27,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .as_deref()
         .map(secrets::path::parse)
         .transpose()?;
-    let mut keyring = Keyring::from_env();
-    if let Some(order) = &args.decryption_order {
-        let order: Vec<String> = order
-            .split(',')
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect();
-        keyring.set_order(&order)?;
-    }
+    let keyring = args.open.keyring()?;
     let bytes = args.input.read()?;
-    let options = DecryptOptions {
-        ignore_mac: args.ignore_mac,
-    };
     let plaintext = decrypt_file(
         bytes,
         input_format,
         output_format,
         &keyring,
-        options,
+        args.open.options(),
         extract.as_deref(),
     )
     .with_context(|| format!("cannot decrypt {}", args.input.path().display()))?;

@@ -1,22 +1,30 @@
 //! `secrets encrypt`.
 
+use std::path::Path;
+use std::process::{Command, Stdio};
+
 use anyhow::Context;
-use secrets::encrypt::{encrypt_file, EncryptOptions};
-use secrets::keys::{self, RecipientGroups};
-use secrets::Error;
+use secrets::decrypt::DecryptOptions;
+use secrets::encrypt::{encrypt_file, plaintext_document, EncryptOptions};
+use secrets::format::FileFormat;
+use secrets::keys::{self, Keyring};
+use secrets::rewrite::Opened;
 
-use super::{warn, CryptRuleArgs, Input, Output};
+use super::{warn, CryptRuleArgs, Input, KeyArgs, Output};
 
-/// Encrypt a plaintext file (values only; keys, comments and layout stay).
+/// Encrypt a plaintext file (values only; keys, comments and layout stay)
+///
+/// When the destination (--output FILE, or with -i the file's version in git) is already an
+/// encrypted file this machine can decrypt, its data key, keys and options are reused, so
+/// unchanged values keep their exact ciphertext and the diff shows only what changed.
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
     input: Input,
     #[command(flatten)]
     output: Output,
-    /// age recipients to encrypt for, comma-separated
-    #[arg(short, long, env = "SOPS_AGE_RECIPIENTS", value_name = "RECIPIENTS")]
-    age: Option<String>,
+    #[command(flatten)]
+    keys: KeyArgs,
     #[command(flatten)]
     rules: CryptRuleArgs,
     /// Compute the MAC over encrypted values only, so plaintext values may be edited freely
@@ -27,22 +35,116 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<()> {
     args.output.check(&args.input)?;
     let (input_format, output_format) = args.input.formats()?;
-    let mut group = Vec::new();
-    if let Some(list) = &args.age {
-        group.extend(keys::parse_recipients("age", list)?);
-    }
-    if group.is_empty() {
-        return Err(Error::NoRecipients.into());
-    }
-    let recipients: RecipientGroups = vec![group];
+    let rule = args.rules.rule()?;
     let options = EncryptOptions {
-        crypt_rule: Some(args.rules.rule()?.unwrap_or_default()),
+        crypt_rule: Some(rule.clone().unwrap_or_default()),
         mac_only_encrypted: args.mac_only_encrypted,
         shamir_threshold: 0,
     };
     let bytes = args.input.read()?;
-    let encrypted = encrypt_file(bytes, input_format, output_format, &recipients, &options)
-        .with_context(|| format!("cannot encrypt {}", args.input.path().display()))?;
+    let context = || format!("cannot encrypt {}", args.input.path().display());
+    let doc =
+        plaintext_document(bytes.clone(), input_format, output_format).with_context(context)?;
+    let encrypted = match reusable(&args, output_format, rule.is_some())? {
+        Some((opened, source)) => {
+            let sealed = opened.seal_document(&doc).with_context(context)?;
+            eprintln!(
+                "secrets: reusing the data key and keys of {source}: unchanged values keep their ciphertext"
+            );
+            sealed
+        }
+        None => {
+            let recipients = args.keys.recipients()?;
+            encrypt_file(bytes, input_format, output_format, &recipients, &options)
+                .with_context(context)?
+        }
+    };
     warn(&encrypted.warnings);
     args.output.write(&args.input, &encrypted.bytes, 0o644)
+}
+
+/// The previous encrypted version of the destination, opened, when its data key may be
+/// reused, and how to name it.
+fn reusable(
+    args: &Args,
+    format: FileFormat,
+    rule_given: bool,
+) -> anyhow::Result<Option<(Opened, String)>> {
+    let (bytes, source) = match (&args.output.output, args.output.in_place) {
+        (Some(path), false) => match std::fs::read(path) {
+            Ok(bytes) => (bytes, path.display().to_string()),
+            Err(_) => return Ok(None),
+        },
+        (None, true) => match git_version(args.input.path()) {
+            Some((bytes, rev)) => (
+                bytes,
+                format!("{} in git ({rev})", args.input.path().display()),
+            ),
+            None => return Ok(None),
+        },
+        _ => return Ok(None),
+    };
+    if !format
+        .format()
+        .parse(bytes.clone())
+        .is_ok_and(|d| d.has_metadata())
+    {
+        return Ok(None);
+    }
+    let note = |why: String| {
+        eprintln!("secrets: note: {why}; encrypting with a new data key");
+        Ok(None)
+    };
+    let opened = match Opened::open(
+        bytes,
+        format,
+        &Keyring::from_env(),
+        DecryptOptions::default(),
+    ) {
+        Ok(opened) => opened,
+        Err(e) => return note(format!("cannot reuse the data key of {source} ({e})")),
+    };
+    let md = opened.metadata();
+    if args.keys.given() {
+        let mut given: Vec<String> = args.keys.recipients()?[0]
+            .iter()
+            .map(|r| format!("{} {}", r.kind(), r.id()))
+            .collect();
+        let mut stored: Vec<String> = md.keys().map(|(_, k)| keys::key_label(k)).collect();
+        given.sort();
+        stored.sort();
+        if md.key_groups.len() != 1 || given != stored {
+            return note(format!("the keys given differ from those of {source}"));
+        }
+    }
+    let rule = args.rules.rule()?.unwrap_or_default();
+    if (rule_given && md.crypt_rule.as_ref() != Some(&rule))
+        || (args.mac_only_encrypted && !md.mac_only_encrypted)
+    {
+        return note(format!("the options given differ from those of {source}"));
+    }
+    Ok(Some((opened, source)))
+}
+
+/// The version of `path` in git's index, else in HEAD, and which one it is.
+fn git_version(path: &Path) -> Option<(Vec<u8>, &'static str)> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path.file_name()?.to_str()?;
+    for (rev, label) in [("", "staged"), ("HEAD", "HEAD")] {
+        let output = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["show", &format!("{rev}:./{name}")])
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .ok()?;
+        if output.status.success() {
+            return Some((output.stdout, label));
+        }
+    }
+    None
 }

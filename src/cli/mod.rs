@@ -1,16 +1,24 @@
 //! Command-line definitions (one module per subcommand) and error reporting.
 
+mod child;
 mod decrypt;
+mod edit;
 mod encrypt;
+mod exec_env;
+mod exec_file;
 mod filestatus;
 mod keygen;
+mod set;
+mod unset;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use secrets::decrypt::DecryptOptions;
 use secrets::format::FileFormat;
+use secrets::keys::{self, Keyring, RecipientGroups};
 use secrets::rules::CryptRule;
 use secrets::Error;
 
@@ -33,6 +41,11 @@ pub struct Cli {
 enum Command {
     Encrypt(encrypt::Args),
     Decrypt(decrypt::Args),
+    Edit(edit::Args),
+    Set(set::Args),
+    Unset(unset::Args),
+    ExecEnv(exec_env::Args),
+    ExecFile(exec_file::Args),
     Filestatus(filestatus::Args),
     Keygen(keygen::Args),
 }
@@ -52,6 +65,11 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Command::Encrypt(args) => encrypt::run(args),
         Command::Decrypt(args) => decrypt::run(args),
+        Command::Edit(args) => edit::run(args),
+        Command::Set(args) => set::run(args),
+        Command::Unset(args) => unset::run(args),
+        Command::ExecEnv(args) => exec_env::run(args),
+        Command::ExecFile(args) => exec_file::run(args),
         Command::Filestatus(args) => filestatus::run(args),
         Command::Keygen(args) => keygen::run(args),
     };
@@ -63,6 +81,12 @@ pub fn main() -> i32 {
 
 /// Prints an error as one line and returns its exit code.
 fn report(err: &anyhow::Error) -> i32 {
+    if let Some(exit) = err.downcast_ref::<child::Exit>() {
+        if let Some(message) = &exit.message {
+            eprintln!("secrets: {message}");
+        }
+        return exit.code;
+    }
     let message = err
         .chain()
         .map(|e| e.to_string())
@@ -252,5 +276,80 @@ impl CryptRuleArgs {
             .into());
         }
         Ok(given.into_iter().next())
+    }
+}
+
+/// How to open an encrypted file.
+#[derive(Args)]
+struct OpenArgs {
+    /// Do not verify the MAC (only for files whose content you trust)
+    #[arg(long)]
+    ignore_mac: bool,
+    /// Key types to try first, comma-separated (e.g. age,pgp)
+    #[arg(long, env = "SOPS_DECRYPTION_ORDER", value_name = "TYPES")]
+    decryption_order: Option<String>,
+}
+
+impl OpenArgs {
+    /// The identities of this machine, tried in the order asked for.
+    fn keyring(&self) -> anyhow::Result<Keyring> {
+        let mut keyring = Keyring::from_env();
+        if let Some(order) = &self.decryption_order {
+            let order: Vec<String> = order
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
+            keyring.set_order(&order)?;
+        }
+        Ok(keyring)
+    }
+
+    fn options(&self) -> DecryptOptions {
+        DecryptOptions {
+            ignore_mac: self.ignore_mac,
+        }
+    }
+}
+
+/// The keys a new file is encrypted for.
+#[derive(Args)]
+struct KeyArgs {
+    /// age recipients to encrypt for, comma-separated
+    #[arg(short, long, env = "SOPS_AGE_RECIPIENTS", value_name = "RECIPIENTS")]
+    age: Option<String>,
+}
+
+impl KeyArgs {
+    /// Whether keys were given.
+    fn given(&self) -> bool {
+        self.age.as_deref().is_some_and(|a| !a.trim().is_empty())
+    }
+
+    /// The recipients of a new file. Every command that creates an encrypted file resolves
+    /// its keys here.
+    fn recipients(&self) -> anyhow::Result<RecipientGroups> {
+        let mut group = Vec::new();
+        if let Some(list) = &self.age {
+            group.extend(keys::parse_recipients("age", list)?);
+        }
+        if group.is_empty() {
+            return Err(Error::NoRecipients.into());
+        }
+        Ok(vec![group])
+    }
+}
+
+/// The format of a file named on the command line.
+fn format_of(path: &Path, given: Option<TypeArg>) -> anyhow::Result<FileFormat> {
+    match given {
+        Some(t) => Ok(t.into()),
+        None => FileFormat::from_path(path).ok_or_else(|| {
+            Error::Unsupported(format!(
+                "cannot tell the format of {} from its name; pass --input-type yaml, json or dotenv",
+                path.display()
+            ))
+            .into()
+        }),
     }
 }
