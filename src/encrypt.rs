@@ -339,17 +339,18 @@ impl Run<'_> {
     /// Encrypts one value with its deterministic IV.
     fn seal(&mut self, v: &Visit<'_>, type_name: &str, plaintext: &[u8]) -> Result<String, Error> {
         let aad = path::aad(v.path);
-        if let Some(iv) = self.stash.take(&aad, type_name, plaintext) {
+        let at = IvPath {
+            document: v.document,
+            segments: v.path,
+        };
+        let derived = self.ivs.derive(at, type_name, plaintext, 0);
+        if let Some(iv) = self.stash.take(&aad, type_name, plaintext, &derived) {
             if self.seen_ivs.insert(iv) {
                 return Ok(self
                     .cipher
                     .encrypt(plaintext, type_name, aad.as_bytes(), &iv));
             }
         }
-        let at = IvPath {
-            document: v.document,
-            segments: v.path,
-        };
         // Two leaves with the same place, type and value (duplicate keys, repeated
         // comments) still get distinct IVs, so each can have its own spelling.
         let mut occurrence = 0;

@@ -23,7 +23,11 @@ pub struct Args {
     #[arg(value_name = "PATH")]
     path: String,
     /// The value as JSON (with --value-file: the file holding it)
-    #[arg(value_name = "VALUE", required_unless_present = "value_stdin")]
+    #[arg(
+        value_name = "VALUE",
+        required_unless_present = "value_stdin",
+        allow_hyphen_values = true
+    )]
     value: Option<String>,
     /// Read the value (JSON) from standard input
     #[arg(long, conflicts_with_all = ["value_file", "value"])]

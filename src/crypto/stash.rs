@@ -45,11 +45,20 @@ impl IvStash {
         }
     }
 
-    /// The next recorded IV for this value, removed from the stash.
-    pub fn take(&mut self, aad: &str, type_name: &str, plaintext: &[u8]) -> Option<[u8; 32]> {
-        self.slots
-            .get_mut(&slot(aad, type_name, plaintext))?
-            .pop_front()
+    /// A recorded IV for this value, removed from the stash: `preferred` if it was recorded
+    /// for it (the value stayed where it was), else the first one recorded.
+    pub fn take(
+        &mut self,
+        aad: &str,
+        type_name: &str,
+        plaintext: &[u8],
+        preferred: &[u8; 32],
+    ) -> Option<[u8; 32]> {
+        let ivs = self.slots.get_mut(&slot(aad, type_name, plaintext))?;
+        match ivs.iter().position(|iv| iv == preferred) {
+            Some(i) => ivs.remove(i),
+            None => ivs.pop_front(),
+        }
     }
 
     /// Whether nothing was recorded.
@@ -68,11 +77,14 @@ mod tests {
         s.record("a:", "str", b"x", &[1; 32]);
         s.record("a:", "str", b"x", &[2; 32]);
         s.record("a:", "str", b"short iv", &[3; 12]);
-        assert_eq!(s.take("a:", "int", b"x"), None);
-        assert_eq!(s.take("b:", "str", b"x"), None);
-        assert_eq!(s.take("a:", "str", b"short iv"), None);
-        assert_eq!(s.take("a:", "str", b"x"), Some([1; 32]));
-        assert_eq!(s.take("a:", "str", b"x"), Some([2; 32]));
-        assert_eq!(s.take("a:", "str", b"x"), None);
+        s.record("a:", "str", b"x", &[4; 32]);
+        let any = [0; 32];
+        assert_eq!(s.take("a:", "int", b"x", &any), None);
+        assert_eq!(s.take("b:", "str", b"x", &any), None);
+        assert_eq!(s.take("a:", "str", b"short iv", &any), None);
+        assert_eq!(s.take("a:", "str", b"x", &[2; 32]), Some([2; 32]));
+        assert_eq!(s.take("a:", "str", b"x", &any), Some([1; 32]));
+        assert_eq!(s.take("a:", "str", b"x", &any), Some([4; 32]));
+        assert_eq!(s.take("a:", "str", b"x", &any), None);
     }
 }
