@@ -68,10 +68,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let format = format_of(&args.file, args.input_type)?;
     child::install();
     let (target, plaintext) = if args.file.exists() {
-        let bytes = secrets::io::read_input(&args.file)?;
-        let opened = Opened::open(bytes, format, &args.open.keyring()?, args.open.options())
-            .with_context(|| format!("cannot decrypt {}", args.file.display()))?;
-        warn(&opened.warnings);
+        let opened = args.open.open_file(&args.file, format)?;
         let plaintext = Zeroizing::new(opened.plaintext().to_vec());
         (Target::Existing(Box::new(opened)), plaintext)
     } else {

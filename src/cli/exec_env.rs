@@ -4,10 +4,9 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::Context;
-use secrets::rewrite::Opened;
 
 use super::child;
-use super::{format_of, warn, OpenArgs, TypeArg};
+use super::{format_of, OpenArgs, TypeArg};
 
 /// Run a command with the file's values as environment variables
 ///
@@ -38,10 +37,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let format = format_of(&args.file, args.input_type)?;
-    let bytes = secrets::io::read_input(&args.file)?;
-    let opened = Opened::open(bytes, format, &args.open.keyring()?, args.open.options())
-        .with_context(|| format!("cannot decrypt {}", args.file.display()))?;
-    warn(&opened.warnings);
+    let opened = args.open.open_file(&args.file, format)?;
     let variables = secrets::env::variables(&opened.values()?)?;
     drop(opened);
     let mut cmd = command(&args.command, |word| word.to_string());

@@ -19,6 +19,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrets::decrypt::DecryptOptions;
 use secrets::format::FileFormat;
 use secrets::keys::{self, Keyring, RecipientGroups};
+use secrets::rewrite::Opened;
 use secrets::rules::CryptRule;
 use secrets::Error;
 
@@ -309,6 +310,15 @@ impl OpenArgs {
         DecryptOptions {
             ignore_mac: self.ignore_mac,
         }
+    }
+
+    /// Reads and decrypts an encrypted file, keeping what re-encrypting it needs.
+    fn open_file(&self, file: &Path, format: FileFormat) -> anyhow::Result<Opened> {
+        let bytes = secrets::io::read_input(file)?;
+        let opened = Opened::open(bytes, format, &self.keyring()?, self.options())
+            .with_context(|| format!("cannot decrypt {}", file.display()))?;
+        warn(&opened.warnings);
+        Ok(opened)
     }
 }
 

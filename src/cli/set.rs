@@ -1,11 +1,13 @@
 //! `secrets set`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use secrets::change;
+use secrets::path::PathSeg;
 use secrets::rewrite::Opened;
+use secrets::tree::Document;
 use secrets::Error;
+use zeroize::Zeroizing;
 
 use super::{format_of, warn, OpenArgs, TypeArg};
 
@@ -16,12 +18,8 @@ use super::{format_of, warn, OpenArgs, TypeArg};
 /// secret out of the process list, pass it with --value-stdin or --value-file.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The encrypted file (changed in place)
-    #[arg(value_name = "FILE")]
-    file: PathBuf,
-    /// Where, e.g. '["db"]["password"]' or '["hosts"][0]'
-    #[arg(value_name = "PATH")]
-    path: String,
+    #[command(flatten)]
+    place: Place,
     /// The value as JSON (with --value-file: the file holding it)
     #[arg(
         value_name = "VALUE",
@@ -38,6 +36,17 @@ pub struct Args {
     /// Do not write the file when the value is already there
     #[arg(long)]
     idempotent: bool,
+}
+
+/// A place in an encrypted file, for `set` and `unset`.
+#[derive(clap::Args)]
+pub struct Place {
+    /// The encrypted file (changed in place)
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Where, e.g. '["db"]["password"]' or '["hosts"][0]'
+    #[arg(value_name = "PATH")]
+    path: String,
     /// Format of the file, instead of guessing it from its name
     #[arg(long, value_enum, value_name = "TYPE")]
     input_type: Option<TypeArg>,
@@ -45,41 +54,47 @@ pub struct Args {
     open: OpenArgs,
 }
 
+impl Place {
+    /// The file decrypted, its plaintext parsed, and the path.
+    pub fn open(&self) -> anyhow::Result<(Opened, Document, Vec<PathSeg>)> {
+        let format = format_of(&self.file, self.input_type)?;
+        let at = secrets::path::parse(&self.path)
+            .map_err(|e| Error::InvalidSet(format!("invalid path: {e}")))?;
+        let opened = self.open.open_file(&self.file, format)?;
+        let doc = opened.document()?;
+        Ok((opened, doc, at))
+    }
+
+    /// Writes the file again with `plaintext`, unless that changes nothing.
+    pub fn save(&self, opened: &Opened, plaintext: Vec<u8>) -> anyhow::Result<()> {
+        let sealed = opened.seal(plaintext)?;
+        warn(&sealed.warnings);
+        let before = secrets::io::read_input(&self.file)?;
+        if sealed.bytes != before {
+            secrets::io::write_atomic(&self.file, &sealed.bytes, 0o644)?;
+        }
+        Ok(())
+    }
+}
+
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let format = format_of(&args.file, args.input_type)?;
-    let at = secrets::path::parse(&args.path)
-        .map_err(|e| Error::InvalidSet(format!("invalid set path: {e}")))?;
-    let text = if args.value_stdin {
-        let bytes = secrets::io::read_input(std::path::Path::new("-"))?;
-        String::from_utf8(bytes).map_err(|_| Error::InvalidSet("the value is not UTF-8".into()))?
+    let value = Zeroizing::new(if args.value_stdin {
+        text_of(Path::new("-"))?
     } else if args.value_file {
-        let path = PathBuf::from(args.value.as_deref().unwrap_or_default());
-        let bytes = secrets::io::read_input(&path)?;
-        String::from_utf8(bytes).map_err(|_| Error::InvalidSet("the value is not UTF-8".into()))?
+        text_of(Path::new(args.value.as_deref().unwrap_or_default()))?
     } else {
         args.value.clone().unwrap_or_default()
-    };
-    let value = zeroize::Zeroizing::new(text);
+    });
     let value = change::parse_json_value(&value)?;
-
-    let bytes = secrets::io::read_input(&args.file)?;
-    let opened = Opened::open(
-        bytes.clone(),
-        format,
-        &args.open.keyring()?,
-        args.open.options(),
-    )
-    .with_context(|| format!("cannot decrypt {}", args.file.display()))?;
-    warn(&opened.warnings);
-    let doc = opened.document()?;
-    let changed = change::set(format.format(), &doc, &at, &value)?;
+    let (opened, doc, at) = args.place.open()?;
+    let changed = change::set(opened.format().format(), &doc, &at, &value)?;
     if !changed.changed && args.idempotent {
         return Ok(());
     }
-    let sealed = opened.seal(changed.text)?;
-    warn(&sealed.warnings);
-    if sealed.bytes != bytes {
-        secrets::io::write_atomic(&args.file, &sealed.bytes, 0o644)?;
-    }
-    Ok(())
+    args.place.save(&opened, changed.text)
+}
+
+fn text_of(path: &Path) -> anyhow::Result<String> {
+    let bytes = secrets::io::read_input(path)?;
+    Ok(String::from_utf8(bytes).map_err(|_| Error::InvalidSet("the value is not UTF-8".into()))?)
 }
