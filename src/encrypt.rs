@@ -43,13 +43,8 @@ pub struct Keys {
     pub key_groups: Vec<KeyGroup>,
 }
 
-/// An encrypted file.
-pub struct Encrypted {
-    /// The file's bytes.
-    pub bytes: Vec<u8>,
-    /// Things the user should know (for example, aliases sops cannot read).
-    pub warnings: Vec<String>,
-}
+/// An encrypted file, and warnings (for example, aliases sops cannot read).
+pub type Encrypted = crate::Output;
 
 /// Encrypts a whole file with a new data key: parses `input` as `input_format`, converts it
 /// to `output_format` when they differ, and wraps the data key for `recipients`.
@@ -169,18 +164,8 @@ fn seal(
         encrypted: vec![false; doc.leaves.len()],
         seen_ivs: HashSet::new(),
         stash,
-        error: None,
     };
-    doc.walk(|visit| {
-        if run.error.is_none() {
-            if let Err(e) = run.visit(visit) {
-                run.error = Some(e);
-            }
-        }
-    });
-    if let Some(e) = run.error {
-        return Err(e);
-    }
+    doc.try_walk(|visit| run.visit(visit))?;
     let Run {
         mac,
         layout,
@@ -211,34 +196,21 @@ fn seal(
     let mac_enc = match mac_enc {
         Some(m) => m,
         None => {
-            let aad = mac_aad(&last_modified)?;
             let seed = format!("{last_modified}\0{mac_hex}");
-            let segments = sops_path(MAC_PATH);
-            let iv = ivs.derive(
-                IvPath {
-                    document: 0,
-                    segments: &segments,
-                },
-                "str",
+            let aad = mac_aad(&last_modified)?;
+            seal_field(
+                &cipher,
+                &ivs,
+                MAC_PATH,
+                mac_hex.as_bytes(),
                 seed.as_bytes(),
-                0,
-            );
-            cipher.encrypt(mac_hex.as_bytes(), "str", aad.as_bytes(), &iv)
+                &aad,
+            )
         }
     };
     let layout = (!layout.is_empty()).then(|| {
         let bytes = layout.to_bytes();
-        let segments = sops_path(LAYOUT_PATH);
-        let iv = ivs.derive(
-            IvPath {
-                document: 0,
-                segments: &segments,
-            },
-            "str",
-            &bytes,
-            0,
-        );
-        cipher.encrypt(&bytes, "str", path::aad(&segments).as_bytes(), &iv)
+        seal_field(&cipher, &ivs, LAYOUT_PATH, &bytes, &bytes, &layout_aad())
     });
     let shamir_threshold = match (keys.key_groups.len(), options.shamir_threshold) {
         (n, 0) if n > 1 => n,
@@ -262,6 +234,24 @@ fn seal(
     })
 }
 
+/// Encrypts a metadata field's value with an IV derived from its place and `seed`.
+fn seal_field(
+    cipher: &ValueCipher,
+    ivs: &IvDeriver,
+    field: [&str; 2],
+    plaintext: &[u8],
+    seed: &[u8],
+    aad: &str,
+) -> String {
+    let segments = sops_path(field);
+    let at = IvPath {
+        document: 0,
+        segments: &segments,
+    };
+    let iv = ivs.derive(at, "str", seed, 0);
+    cipher.encrypt(plaintext, "str", aad.as_bytes(), &iv)
+}
+
 /// The AAD of the layout record.
 pub(crate) fn layout_aad() -> String {
     path::aad(&sops_path(LAYOUT_PATH))
@@ -282,7 +272,6 @@ struct Run<'a> {
     encrypted: Vec<bool>,
     seen_ivs: HashSet<[u8; 32]>,
     stash: IvStash,
-    error: Option<Error>,
 }
 
 impl Run<'_> {

@@ -162,6 +162,9 @@ pub enum Error {
     /// A crypt rule (regex) is invalid or rules conflict.
     #[error("{0}")]
     Rules(String),
+    /// `.sops.yaml` is invalid, or has no creation rule for a file that needs one.
+    #[error("{0}")]
+    Config(String),
     /// Options that cannot be combined.
     #[error("{0}")]
     Conflict(String),
@@ -208,6 +211,7 @@ impl Error {
             | Error::InvalidRecipient { .. }
             | Error::Identity(_)
             | Error::Rules(_)
+            | Error::Config(_)
             | Error::PathNotFound(_) => GENERIC,
             Error::Wrap { .. } | Error::NoDataKey(_) => COULD_NOT_RETRIEVE_KEY,
             Error::DecryptValue { .. } => ERROR_DECRYPTING_TREE,

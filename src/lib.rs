@@ -27,6 +27,7 @@
 #![deny(missing_docs)]
 
 pub mod change;
+pub mod config;
 pub mod crypto;
 pub mod decrypt;
 pub mod encrypt;
@@ -39,10 +40,21 @@ pub mod layout;
 pub mod metadata;
 pub mod path;
 pub mod plain;
+pub mod rewrap;
 pub mod rewrite;
+pub mod rotate;
 pub mod rules;
 pub mod timestamp;
 pub mod tree;
 pub mod value;
 
 pub use error::{exit_code, Error, Result};
+
+/// Bytes to write, and what the user should know about them.
+#[derive(Debug)]
+pub struct Output {
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
+    /// Warnings to show.
+    pub warnings: Vec<String>,
+}

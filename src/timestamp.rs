@@ -73,8 +73,8 @@ impl Timestamp {
         let fraction = p.fraction();
         let offset_minutes = p.zone()?;
         p.end()?;
-        Timestamp::checked(
-            year as i64,
+        Timestamp {
+            year: year as i64,
             month,
             day,
             hour,
@@ -82,7 +82,8 @@ impl Timestamp {
             second,
             fraction,
             offset_minutes,
-        )
+        }
+        .checked()
     }
 
     /// Parses a plain YAML scalar the way `yaml.v3` resolves timestamps: RFC 3339 with
@@ -99,64 +100,46 @@ impl Timestamp {
         let month = p.digits(1, 2)?;
         p.expect(b'-')?;
         let day = p.digits(1, 2)?;
+        let mut t = Timestamp {
+            year: year as i64,
+            month,
+            day,
+            hour: 0,
+            minute: 0,
+            second: 0,
+            fraction: String::new(),
+            offset_minutes: None,
+        };
         if p.at_end() {
-            return Timestamp::checked(year as i64, month, day, 0, 0, 0, String::new(), None);
+            return t.checked();
         }
         let zoned = match p.next()? {
             b'T' | b't' => true,
             b' ' => false,
             _ => return None,
         };
-        let hour = p.digits(1, 2)?;
+        t.hour = p.digits(1, 2)?;
         p.expect(b':')?;
-        let minute = p.digits(1, 2)?;
+        t.minute = p.digits(1, 2)?;
         p.expect(b':')?;
-        let second = p.digits(1, 2)?;
-        let fraction = p.fraction();
-        let offset_minutes = if zoned { p.zone()? } else { None };
+        t.second = p.digits(1, 2)?;
+        t.fraction = p.fraction();
+        t.offset_minutes = if zoned { p.zone()? } else { None };
         p.end()?;
-        Timestamp::checked(
-            year as i64,
-            month,
-            day,
-            hour,
-            minute,
-            second,
-            fraction,
-            offset_minutes,
-        )
+        t.checked()
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn checked(
-        year: i64,
-        month: u32,
-        day: u32,
-        hour: u32,
-        minute: u32,
-        second: u32,
-        fraction: String,
-        offset_minutes: Option<i32>,
-    ) -> Option<Timestamp> {
-        if !(1..=12).contains(&month)
-            || day < 1
-            || day > days_in_month(year, month)
-            || hour > 23
-            || minute > 59
-            || second > 59
-        {
-            return None;
-        }
-        Some(Timestamp {
-            year,
-            month,
-            day,
-            hour,
-            minute,
-            second,
-            fraction,
-            offset_minutes: offset_minutes.filter(|&m| m != 0),
-        })
+    /// The timestamp, if its fields are in range (Go rejects February 30th); a zero offset
+    /// is written `Z`.
+    fn checked(mut self) -> Option<Timestamp> {
+        let in_range = (1..=12).contains(&self.month)
+            && self.day >= 1
+            && self.day <= days_in_month(self.year, self.month)
+            && self.hour <= 23
+            && self.minute <= 59
+            && self.second <= 59;
+        self.offset_minutes = self.offset_minutes.filter(|&m| m != 0);
+        in_range.then_some(self)
     }
 
     /// Go's `Format(time.RFC3339)`: whole seconds, `Z` or `±hh:mm`.

@@ -188,6 +188,17 @@ impl Document {
         }
     }
 
+    /// [`walk`](Self::walk), stopping at the first error.
+    pub fn try_walk<E>(&self, mut visit: impl FnMut(Visit<'_>) -> Result<(), E>) -> Result<(), E> {
+        let mut result = Ok(());
+        self.walk(|v| {
+            if result.is_ok() {
+                result = visit(v);
+            }
+        });
+        result
+    }
+
     /// Applies patches (sorted, non-overlapping) to the text.
     pub fn apply(&self, mut patches: Vec<Patch>) -> Vec<u8> {
         patches.sort_by_key(|p| (p.range.start, p.range.end));

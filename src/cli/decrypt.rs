@@ -1,9 +1,9 @@
 //! `secrets decrypt`.
 
 use anyhow::Context;
-use secrets::decrypt::decrypt_file;
+use secrets::decrypt::{decrypt_file, DecryptOptions};
 
-use super::{warn, Input, OpenArgs, Output};
+use super::{keyring, warn, Input, Output};
 
 /// Decrypt a file to standard output (or in place, or to --output).
 #[derive(clap::Args)]
@@ -15,8 +15,12 @@ pub struct Args {
     /// Output only the value at this path, e.g. '["db"]["password"]' or '["hosts"][0]'
     #[arg(long, value_name = "PATH")]
     extract: Option<String>,
-    #[command(flatten)]
-    open: OpenArgs,
+    /// Do not verify the MAC (only for files whose content you trust)
+    #[arg(long)]
+    ignore_mac: bool,
+    /// Key types to try first, comma-separated (e.g. age,pgp)
+    #[arg(long, env = "SOPS_DECRYPTION_ORDER", value_name = "TYPES")]
+    decryption_order: Option<String>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -27,14 +31,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .as_deref()
         .map(secrets::path::parse)
         .transpose()?;
-    let keyring = args.open.keyring()?;
+    let keyring = keyring(args.decryption_order.as_deref())?;
     let bytes = args.input.read()?;
+    let options = DecryptOptions {
+        ignore_mac: args.ignore_mac,
+    };
     let plaintext = decrypt_file(
         bytes,
         input_format,
         output_format,
         &keyring,
-        args.open.options(),
+        options,
         extract.as_deref(),
     )
     .with_context(|| format!("cannot decrypt {}", args.input.path().display()))?;

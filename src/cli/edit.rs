@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::Context;
+use secrets::config::Overrides;
 use secrets::encrypt::{encrypt_file, EncryptOptions, Encrypted};
 use secrets::format::FileFormat;
 use secrets::keys::age::split_command;
@@ -16,7 +17,8 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use super::child::{self, Exit, PrivateDir};
-use super::{format_of, warn, CryptRuleArgs, KeyArgs, OpenArgs, TypeArg};
+use super::recipients::{recipient_groups, KeyArgs};
+use super::{file_format, warn, CryptRuleArgs, Globals, OpenArgs, TypeArg};
 
 /// Edit an encrypted file in your editor; only the values you change are re-encrypted
 ///
@@ -24,7 +26,8 @@ use super::{format_of, warn, CryptRuleArgs, KeyArgs, OpenArgs, TypeArg};
 /// temporary directory, never next to the file), removed however the edit ends. The editor
 /// is $SOPS_EDITOR, $VISUAL or $EDITOR (arguments allowed), else vi. Saving re-encrypts with
 /// the file's data key: unchanged values keep their ciphertext. A file that does not exist
-/// is created from a short template, for the keys given with --age.
+/// is created from a short template, for the keys given with --age/--pgp, else those of the
+/// first creation rule of .sops.yaml whose path_regex matches it.
 #[derive(clap::Args)]
 pub struct Args {
     /// The encrypted file
@@ -64,21 +67,30 @@ impl Target {
     }
 }
 
-pub fn run(args: Args) -> anyhow::Result<()> {
-    let format = format_of(&args.file, args.input_type)?;
+pub fn run(args: Args, globals: &Globals) -> anyhow::Result<()> {
+    let format = file_format(args.input_type, &args.file)?;
     child::install();
     let (target, plaintext) = if args.file.exists() {
         let opened = args.open.open_file(&args.file, format)?;
         let plaintext = Zeroizing::new(opened.plaintext().to_vec());
         (Target::Existing(Box::new(opened)), plaintext)
     } else {
-        let options = EncryptOptions {
-            crypt_rule: Some(args.rules.rule()?.unwrap_or_default()),
-            ..EncryptOptions::default()
-        };
+        let settings = globals.discover()?.settings_for(
+            Some(&args.file),
+            Overrides {
+                keys: args.keys.specs(),
+                crypt_rule: args.rules.rule()?,
+                mac_only_encrypted: false,
+                shamir_threshold: None,
+            },
+        )?;
         let target = Target::New {
-            recipients: args.keys.recipients()?,
-            options,
+            recipients: recipient_groups(&settings)?,
+            options: EncryptOptions {
+                crypt_rule: Some(settings.crypt_rule),
+                mac_only_encrypted: settings.mac_only_encrypted,
+                shamir_threshold: settings.shamir_threshold,
+            },
         };
         (target, Zeroizing::new(template(format)?))
     };

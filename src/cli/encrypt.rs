@@ -4,17 +4,20 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use anyhow::Context;
+use secrets::config::Overrides;
 use secrets::decrypt::DecryptOptions;
 use secrets::encrypt::{encrypt_file, plaintext_document, EncryptOptions};
 use secrets::format::FileFormat;
 use secrets::keys::{self, Keyring};
 use secrets::rewrite::Opened;
 
-use super::{warn, CryptRuleArgs, Input, KeyArgs, Output};
+use super::recipients::{recipient_groups, KeyArgs};
+use super::{warn, CryptRuleArgs, Globals, Input, Output};
 
 /// Encrypt a plaintext file (values only; keys, comments and layout stay)
 ///
-/// When the destination (--output FILE, or with -i the file's version in git) is already an
+/// Keys come from --age/--pgp, else from the first creation rule of .sops.yaml whose
+/// path_regex matches the file. When the destination (--output FILE, or with -i the file's version in git) is already an
 /// encrypted file this machine can decrypt, its data key, keys and options are reused, so
 /// unchanged values keep their exact ciphertext and the diff shows only what changed.
 #[derive(clap::Args)]
@@ -25,6 +28,9 @@ pub struct Args {
     output: Output,
     #[command(flatten)]
     keys: KeyArgs,
+    /// With several key groups, how many must be decrypted to recover the data key
+    #[arg(long, value_name = "N")]
+    shamir_secret_sharing_threshold: Option<usize>,
     #[command(flatten)]
     rules: CryptRuleArgs,
     /// Compute the MAC over encrypted values only, so plaintext values may be edited freely
@@ -32,20 +38,14 @@ pub struct Args {
     mac_only_encrypted: bool,
 }
 
-pub fn run(args: Args) -> anyhow::Result<()> {
+pub fn run(args: Args, globals: &Globals) -> anyhow::Result<()> {
     args.output.check(&args.input)?;
     let (input_format, output_format) = args.input.formats()?;
-    let rule = args.rules.rule()?;
-    let options = EncryptOptions {
-        crypt_rule: Some(rule.clone().unwrap_or_default()),
-        mac_only_encrypted: args.mac_only_encrypted,
-        shamir_threshold: 0,
-    };
     let bytes = args.input.read()?;
     let context = || format!("cannot encrypt {}", args.input.path().display());
     let doc =
         plaintext_document(bytes.clone(), input_format, output_format).with_context(context)?;
-    let encrypted = match reusable(&args, output_format, rule.is_some())? {
+    let encrypted = match reusable(&args, output_format)? {
         Some((opened, source)) => {
             let sealed = opened.seal_document(&doc).with_context(context)?;
             eprintln!(
@@ -54,7 +54,21 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             sealed
         }
         None => {
-            let recipients = args.keys.recipients()?;
+            let settings = globals.discover()?.settings_for(
+                args.input.name(),
+                Overrides {
+                    keys: args.keys.specs(),
+                    crypt_rule: args.rules.rule()?,
+                    mac_only_encrypted: args.mac_only_encrypted,
+                    shamir_threshold: args.shamir_secret_sharing_threshold,
+                },
+            )?;
+            let recipients = recipient_groups(&settings)?;
+            let options = EncryptOptions {
+                crypt_rule: Some(settings.crypt_rule),
+                mac_only_encrypted: settings.mac_only_encrypted,
+                shamir_threshold: settings.shamir_threshold,
+            };
             encrypt_file(bytes, input_format, output_format, &recipients, &options)
                 .with_context(context)?
         }
@@ -65,11 +79,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
 /// The previous encrypted version of the destination, opened, when its data key may be
 /// reused, and how to name it.
-fn reusable(
-    args: &Args,
-    format: FileFormat,
-    rule_given: bool,
-) -> anyhow::Result<Option<(Opened, String)>> {
+fn reusable(args: &Args, format: FileFormat) -> anyhow::Result<Option<(Opened, String)>> {
     let (bytes, source) = match (&args.output.output, args.output.in_place) {
         (Some(path), false) => match std::fs::read(path) {
             Ok(bytes) => (bytes, path.display().to_string()),
@@ -105,10 +115,11 @@ fn reusable(
         Err(e) => return note(format!("cannot reuse the data key of {source} ({e})")),
     };
     let md = opened.metadata();
-    if args.keys.given() {
-        let mut given: Vec<String> = args.keys.recipients()?[0]
+    let specs = args.keys.specs();
+    if !specs.is_empty() {
+        let mut given: Vec<String> = specs
             .iter()
-            .map(|r| format!("{} {}", r.kind(), r.id()))
+            .map(|s| format!("{} {}", s.kind, s.key))
             .collect();
         let mut stored: Vec<String> = md.keys().map(|(_, k)| keys::key_label(k)).collect();
         given.sort();
@@ -117,9 +128,11 @@ fn reusable(
             return note(format!("the keys given differ from those of {source}"));
         }
     }
-    let rule = args.rules.rule()?.unwrap_or_default();
-    if (rule_given && md.crypt_rule.as_ref() != Some(&rule))
+    let rule = args.rules.rule()?;
+    let threshold = args.shamir_secret_sharing_threshold;
+    if (rule.is_some() && md.crypt_rule != rule)
         || (args.mac_only_encrypted && !md.mac_only_encrypted)
+        || threshold.is_some_and(|t| t != md.shamir_threshold)
     {
         return note(format!("the options given differ from those of {source}"));
     }

@@ -6,7 +6,7 @@ use std::process::Command;
 use anyhow::Context;
 
 use super::child;
-use super::{format_of, OpenArgs, TypeArg};
+use super::{file_format, OpenArgs, TypeArg};
 
 /// Run a command with the file's values as environment variables
 ///
@@ -36,7 +36,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let format = format_of(&args.file, args.input_type)?;
+    let format = file_format(args.input_type, &args.file)?;
     let opened = args.open.open_file(&args.file, format)?;
     let variables = secrets::env::variables(&opened.values()?)?;
     drop(opened);

@@ -1,5 +1,6 @@
 //! Command-line definitions (one module per subcommand) and error reporting.
 
+mod batch;
 mod child;
 mod decrypt;
 mod edit;
@@ -7,18 +8,23 @@ mod encrypt;
 mod exec_env;
 mod exec_file;
 mod filestatus;
+mod groups;
 mod keygen;
+mod recipients;
+mod rotate;
 mod set;
 mod unset;
+mod updatekeys;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use secrets::config::Discovered;
 use secrets::decrypt::DecryptOptions;
 use secrets::format::FileFormat;
-use secrets::keys::{self, Keyring, RecipientGroups};
+use secrets::keys::Keyring;
 use secrets::rewrite::Opened;
 use secrets::rules::CryptRule;
 use secrets::Error;
@@ -34,6 +40,8 @@ use secrets::Error;
     after_help = "Quick start:\n  secrets keygen                      # new age key in the SOPS key file\n  secrets encrypt --age age1... -i config.yaml\n  secrets decrypt config.yaml"
 )]
 pub struct Cli {
+    #[command(flatten)]
+    globals: Globals,
     #[command(subcommand)]
     command: Command,
 }
@@ -47,8 +55,44 @@ enum Command {
     Unset(unset::Args),
     ExecEnv(exec_env::Args),
     ExecFile(exec_file::Args),
+    Rotate(rotate::Args),
+    Updatekeys(updatekeys::Args),
+    #[command(subcommand)]
+    Groups(groups::Command),
     Filestatus(filestatus::Args),
     Keygen(keygen::Args),
+}
+
+/// Options of every command.
+#[derive(Args)]
+struct Globals {
+    /// The .sops.yaml to use, instead of the first one found from the current directory up
+    #[arg(long, global = true, env = "SOPS_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+impl Globals {
+    /// The `.sops.yaml` in effect, its warnings printed.
+    fn discover(&self) -> anyhow::Result<Discovered> {
+        let cwd = std::env::current_dir().context("cannot tell the current directory")?;
+        let discovered = Discovered::new(self.config.as_deref(), &cwd)?;
+        warn(&discovered.warnings);
+        Ok(discovered)
+    }
+}
+
+/// The keyring of this machine, trying key types in `order` (`--decryption-order`) first.
+fn keyring(order: Option<&str>) -> anyhow::Result<Keyring> {
+    let mut keyring = Keyring::from_env();
+    if let Some(order) = order {
+        let order: Vec<String> = order
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        keyring.set_order(&order)?;
+    }
+    Ok(keyring)
 }
 
 /// Runs the command line and returns the process exit code.
@@ -64,13 +108,16 @@ pub fn main() -> i32 {
         }
     };
     let result = match cli.command {
-        Command::Encrypt(args) => encrypt::run(args),
+        Command::Encrypt(args) => encrypt::run(args, &cli.globals),
         Command::Decrypt(args) => decrypt::run(args),
-        Command::Edit(args) => edit::run(args),
+        Command::Edit(args) => edit::run(args, &cli.globals),
         Command::Set(args) => set::run(args),
         Command::Unset(args) => unset::run(args),
         Command::ExecEnv(args) => exec_env::run(args),
         Command::ExecFile(args) => exec_file::run(args),
+        Command::Rotate(args) => rotate::run(args, &cli.globals),
+        Command::Updatekeys(args) => updatekeys::run(args, &cli.globals),
+        Command::Groups(command) => groups::run(command),
         Command::Filestatus(args) => filestatus::run(args),
         Command::Keygen(args) => keygen::run(args),
     };
@@ -78,6 +125,14 @@ pub fn main() -> i32 {
         Ok(()) => 0,
         Err(err) => report(&err),
     }
+}
+
+/// An error and its causes on one line.
+fn one_line(err: &anyhow::Error) -> String {
+    err.chain()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join(": ")
 }
 
 /// Prints an error as one line and returns its exit code.
@@ -88,12 +143,7 @@ fn report(err: &anyhow::Error) -> i32 {
         }
         return exit.code;
     }
-    let message = err
-        .chain()
-        .map(|e| e.to_string())
-        .collect::<Vec<_>>()
-        .join(": ");
-    eprintln!("secrets: {message}");
+    eprintln!("secrets: {}", one_line(err));
     err.chain()
         .find_map(|e| e.downcast_ref::<Error>())
         .map_or(secrets::exit_code::GENERIC, Error::exit_code)
@@ -154,30 +204,40 @@ impl Input {
         Ok(secrets::io::read_input(self.path())?)
     }
 
-    /// The input and output formats.
-    fn formats(&self) -> anyhow::Result<(FileFormat, FileFormat)> {
-        let name = self.filename_override.as_deref().or(if self.is_stdin() {
+    /// The name formats and creation rules go by: `--filename-override`, else the file.
+    fn name(&self) -> Option<&Path> {
+        self.filename_override.as_deref().or(if self.is_stdin() {
             None
         } else {
             self.file.as_deref()
-        });
-        let input = match (self.input_type, name) {
-            (Some(t), _) => t.into(),
-            (None, Some(name)) => FileFormat::from_path(name).ok_or_else(|| {
-                Error::Unsupported(format!(
-                    "cannot tell the format of {} from its name; pass --input-type yaml, json or dotenv",
-                    name.display()
-                ))
-            })?,
-            (None, None) => {
-                return Err(Error::Conflict(
+        })
+    }
+
+    /// The input and output formats.
+    fn formats(&self) -> anyhow::Result<(FileFormat, FileFormat)> {
+        let input = match self.name() {
+            Some(name) => file_format(self.input_type, name)?,
+            None => self.input_type.map(FileFormat::from).ok_or_else(|| {
+                Error::Conflict(
                     "reading standard input needs --input-type (or --filename-override)".into(),
                 )
-                .into())
-            }
+            })?,
         };
         let output = self.output_type.map_or(input, FileFormat::from);
         Ok((input, output))
+    }
+}
+
+/// The format of a file: the type given, else guessed from its name.
+fn file_format(given: Option<TypeArg>, name: &Path) -> Result<FileFormat, Error> {
+    match given {
+        Some(t) => Ok(t.into()),
+        None => FileFormat::from_path(name).ok_or_else(|| {
+            Error::Unsupported(format!(
+                "cannot tell the format of {} from its name; pass --input-type yaml, json or dotenv",
+                name.display()
+            ))
+        }),
     }
 }
 
@@ -292,18 +352,8 @@ struct OpenArgs {
 }
 
 impl OpenArgs {
-    /// The identities of this machine, tried in the order asked for.
     fn keyring(&self) -> anyhow::Result<Keyring> {
-        let mut keyring = Keyring::from_env();
-        if let Some(order) = &self.decryption_order {
-            let order: Vec<String> = order
-                .split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect();
-            keyring.set_order(&order)?;
-        }
-        Ok(keyring)
+        keyring(self.decryption_order.as_deref())
     }
 
     fn options(&self) -> DecryptOptions {
@@ -319,47 +369,5 @@ impl OpenArgs {
             .with_context(|| format!("cannot decrypt {}", file.display()))?;
         warn(&opened.warnings);
         Ok(opened)
-    }
-}
-
-/// The keys a new file is encrypted for.
-#[derive(Args)]
-struct KeyArgs {
-    /// age recipients to encrypt for, comma-separated
-    #[arg(short, long, env = "SOPS_AGE_RECIPIENTS", value_name = "RECIPIENTS")]
-    age: Option<String>,
-}
-
-impl KeyArgs {
-    /// Whether keys were given.
-    fn given(&self) -> bool {
-        self.age.as_deref().is_some_and(|a| !a.trim().is_empty())
-    }
-
-    /// The recipients of a new file. Every command that creates an encrypted file resolves
-    /// its keys here.
-    fn recipients(&self) -> anyhow::Result<RecipientGroups> {
-        let mut group = Vec::new();
-        if let Some(list) = &self.age {
-            group.extend(keys::parse_recipients("age", list)?);
-        }
-        if group.is_empty() {
-            return Err(Error::NoRecipients.into());
-        }
-        Ok(vec![group])
-    }
-}
-
-/// The format of a file named on the command line.
-fn format_of(path: &Path, given: Option<TypeArg>) -> anyhow::Result<FileFormat> {
-    match given {
-        Some(t) => Ok(t.into()),
-        None => FileFormat::from_path(path).ok_or_else(|| {
-            Error::Unsupported(format!(
-                "cannot tell the format of {} from its name; pass --input-type yaml, json or dotenv",
-                path.display()
-            ))
-            .into()
-        }),
     }
 }

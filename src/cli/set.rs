@@ -9,7 +9,7 @@ use secrets::tree::Document;
 use secrets::Error;
 use zeroize::Zeroizing;
 
-use super::{format_of, warn, OpenArgs, TypeArg};
+use super::{file_format, warn, OpenArgs, TypeArg};
 
 /// Set one value of an encrypted file (only that value's line changes, plus mac/lastmodified)
 ///
@@ -57,7 +57,7 @@ pub struct Place {
 impl Place {
     /// The file decrypted, its plaintext parsed, and the path.
     pub fn open(&self) -> anyhow::Result<(Opened, Document, Vec<PathSeg>)> {
-        let format = format_of(&self.file, self.input_type)?;
+        let format = file_format(self.input_type, &self.file)?;
         let at = secrets::path::parse(&self.path)
             .map_err(|e| Error::InvalidSet(format!("invalid path: {e}")))?;
         let opened = self.open.open_file(&self.file, format)?;

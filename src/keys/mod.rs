@@ -7,7 +7,9 @@
 //! and never look inside a key type.
 
 pub mod age;
+pub mod pgp;
 
+use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
 use crate::crypto::{shamir, DataKey};
@@ -25,6 +27,72 @@ pub trait Recipient: Send + Sync {
     fn id(&self) -> String;
     /// Wraps `secret` (a data key or a share) into a stored key entry.
     fn wrap(&self, secret: &[u8]) -> Result<StoredKey, Error>;
+    /// Whether `stored` was wrapped for this master key (so re-wrapping can keep it).
+    fn matches(&self, stored: &StoredKey) -> bool {
+        stored.kind == self.kind() && stored_id(stored) == self.id()
+    }
+}
+
+/// A master key as named on the command line or in `.sops.yaml`, before its key type
+/// parses it: the neutral form [`crate::config`] produces for every key type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeySpec {
+    /// The metadata list its entries go to: `age`, `pgp`, `kms`, `gcp_kms`, `azure_kv`,
+    /// `hc_vault` or `hckms`.
+    pub kind: String,
+    /// The key as its command-line flag takes it: an age recipient, a PGP fingerprint,
+    /// `ARN[+ROLE_ARN]`, a GCP resource id, `https://VAULT/keys/NAME[/VERSION]`, a Vault
+    /// transit URI, `REGION:KEY_ID`.
+    pub key: String,
+    /// Settings `.sops.yaml` gives beside the key (kms `context`, `aws_profile`).
+    pub options: Map<String, Value>,
+}
+
+impl KeySpec {
+    /// A key without options.
+    pub fn new(kind: &str, key: &str) -> KeySpec {
+        KeySpec {
+            kind: kind.to_string(),
+            key: key.to_string(),
+            options: Map::new(),
+        }
+    }
+}
+
+/// The key types this build can wrap data keys for.
+pub const RECIPIENT_KINDS: [&str; 2] = ["age", "pgp"];
+
+/// The recipient a key spec names.
+pub fn recipient(spec: &KeySpec) -> Result<Box<dyn Recipient>, Error> {
+    Ok(match spec.kind.as_str() {
+        "age" => Box::new(age::AgeRecipient::parse(&spec.key)?),
+        "pgp" => Box::new(pgp::PgpRecipient::parse(&spec.key)?),
+        other => return Err(unsupported(other)),
+    })
+}
+
+/// The recipient a stored key was wrapped for, to wrap a new data key for it (`rotate`,
+/// `groups`).
+pub fn recipient_of(stored: &StoredKey) -> Result<Box<dyn Recipient>, Error> {
+    match stored.kind.as_str() {
+        "age" | "pgp" => recipient(&KeySpec::new(&stored.kind, &stored_id(stored))),
+        other => Err(unsupported(other)),
+    }
+}
+
+/// The recipients of every group of key specs.
+pub fn recipient_groups(groups: &[Vec<KeySpec>]) -> Result<RecipientGroups, Error> {
+    groups
+        .iter()
+        .map(|group| group.iter().map(recipient).collect())
+        .collect()
+}
+
+fn unsupported(kind: &str) -> Error {
+    Error::Unsupported(format!(
+        "{kind} keys are not supported by this build of secrets (it handles {})",
+        RECIPIENT_KINDS.join(", ")
+    ))
 }
 
 /// Something that can recover secrets from stored keys of one type.
@@ -80,7 +148,10 @@ impl Keyring {
     /// nothing is loaded or contacted until a key of that type needs unwrapping.
     pub fn from_env() -> Keyring {
         Keyring {
-            identities: vec![Box::new(age::AgeIdentities::from_env())],
+            identities: vec![
+                Box::new(age::AgeIdentities::from_env()),
+                Box::new(pgp::PgpIdentity::from_env()),
+            ],
             order: vec!["age".into(), "pgp".into()],
         }
     }
@@ -195,30 +266,109 @@ impl Keyring {
 
 /// How a stored key is named in messages: its type and id.
 pub fn key_label(key: &StoredKey) -> String {
-    let id = [
-        "recipient",
-        "fp",
-        "arn",
-        "resource_id",
-        "key_name",
-        "vault_url",
-        "key_id",
-    ]
-    .iter()
-    .find_map(|f| key.get(f))
-    .unwrap_or("?");
-    format!("{} {id}", key.kind)
+    format!("{} {}", key.kind, stored_id(key))
+}
+
+/// The id of a stored key as [`Recipient::id`] spells it and sops's `ToString` does: the
+/// age recipient, the PGP fingerprint, the KMS ARN, the GCP resource id, the Azure key URL,
+/// the Vault transit URI, the HuaweiCloud key id.
+pub fn stored_id(key: &StoredKey) -> String {
+    let field = |f: &str| key.get(f).unwrap_or_default();
+    match key.kind.as_str() {
+        "azure_kv" => format!(
+            "{}/keys/{}/{}",
+            field("vault_url").trim_end_matches('/'),
+            field("name"),
+            field("version")
+        ),
+        "hc_vault" => format!(
+            "{}/v1/{}/keys/{}",
+            field("vault_address"),
+            field("engine_path"),
+            field("key_name")
+        ),
+        _ => ["recipient", "fp", "arn", "resource_id", "key_id"]
+            .iter()
+            .find_map(|f| key.get(f))
+            .unwrap_or("?")
+            .to_string(),
+    }
+}
+
+/// Splits a comma-separated list of keys as sops does: items trimmed, empty ones skipped.
+pub fn split_list(list: &str) -> impl Iterator<Item = &str> {
+    list.split(',').map(str::trim).filter(|s| !s.is_empty())
 }
 
 /// Parses recipients of one key type from a comma-separated list, as on the command line.
 pub fn parse_recipients(kind: &str, list: &str) -> Result<Vec<Box<dyn Recipient>>, Error> {
-    let items = list.split(',').map(str::trim).filter(|s| !s.is_empty());
-    match kind {
-        "age" => items
-            .map(|s| age::AgeRecipient::parse(s).map(|r| Box::new(r) as Box<dyn Recipient>))
-            .collect(),
-        other => Err(Error::Unsupported(format!(
-            "key type {other} is not supported by this build"
-        ))),
+    split_list(list)
+        .map(|key| recipient(&KeySpec::new(kind, key)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored(kind: &str, fields: &[(&str, &str)]) -> StoredKey {
+        StoredKey {
+            kind: kind.into(),
+            fields: fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), Value::from(*v)))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn stored_ids_spell_keys_as_sops_does() {
+        assert_eq!(
+            stored_id(&stored("age", &[("recipient", "age1x")])),
+            "age1x"
+        );
+        assert_eq!(stored_id(&stored("pgp", &[("fp", "ABCD")])), "ABCD");
+        assert_eq!(
+            stored_id(&stored("kms", &[("arn", "arn:k"), ("role", "r")])),
+            "arn:k"
+        );
+        assert_eq!(
+            stored_id(&stored(
+                "azure_kv",
+                &[("vault_url", "https://v/"), ("name", "k"), ("version", "1")]
+            )),
+            "https://v/keys/k/1"
+        );
+        assert_eq!(
+            stored_id(&stored(
+                "hc_vault",
+                &[
+                    ("vault_address", "http://h:8200"),
+                    ("engine_path", "transit"),
+                    ("key_name", "k")
+                ]
+            )),
+            "http://h:8200/v1/transit/keys/k"
+        );
+    }
+
+    #[test]
+    fn specs_become_recipients_of_their_type() {
+        let r = recipient(&KeySpec::new(
+            "age",
+            "age14h2ppxt2azygykrchuwj7pc79wg2k3kdgm3e3jxv8qqm905p09qq7nwkk9",
+        ))
+        .unwrap();
+        assert!(r.matches(&stored("age", &[("recipient", &r.id())])));
+        assert!(!r.matches(&stored("pgp", &[("fp", &r.id())])));
+        let e = recipient(&KeySpec::new("kms", "arn:aws:kms:x"))
+            .err()
+            .unwrap();
+        assert!(
+            e.to_string()
+                .contains("kms keys are not supported by this build"),
+            "{e}"
+        );
+        assert_eq!(split_list(" a, ,b ,").collect::<Vec<_>>(), ["a", "b"]);
     }
 }

@@ -10,6 +10,21 @@ use std::process::{Command, Output, Stdio};
 /// The throwaway age recipient of the fixtures (`tests/data/fixtures/sops/age-key.txt`).
 pub const RECIPIENT: &str = "age14h2ppxt2azygykrchuwj7pc79wg2k3kdgm3e3jxv8qqm905p09qq7nwkk9";
 
+/// The other fixture recipients: of `age-key2.txt`, `age-key3.txt`, `age-key4.txt`.
+pub const RECIPIENTS_2_TO_4: [&str; 3] = [
+    "age18emv2keh8y99pp7s00etsm4xcfvy9n5wsek5sp5zxu3ltyj425uq6ez0e4",
+    "age13lwrd99lnh5rl8nl26us8zvuqkkpeswy0rvuhzlerew6ae2g0anq872v3z",
+    "age1w69f4ucltfpk7wseeqsdf3eurddq4hfewylhtcxaj96089jc9dksuemsdn",
+];
+
+/// The key file of fixture identity `n` (1 = `age-key.txt`, 2 to 4 = `age-keyN.txt`).
+pub fn fixture_key(n: usize) -> PathBuf {
+    match n {
+        1 => age_key(),
+        n => fixture(&format!("age-key{n}.txt")),
+    }
+}
+
 /// A file of the test data.
 pub fn data(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -1,0 +1,31 @@
+//! A fixed data key and key group for the fuzz targets.
+#![allow(dead_code)] // Each target uses part of it.
+
+use std::sync::OnceLock;
+
+use secrets::crypto::DataKey;
+use secrets::encrypt::Keys;
+use secrets::format::FileFormat;
+use secrets::metadata::StoredKey;
+
+/// The format a fuzz input is read as: its first byte chooses.
+pub fn format(selector: u8) -> FileFormat {
+    FileFormat::ALL[selector as usize % FileFormat::ALL.len()]
+}
+
+/// One data key for every run; the stored key entry is a placeholder, never unwrapped.
+pub fn keys() -> &'static Keys {
+    static KEYS: OnceLock<Keys> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let mut key = StoredKey {
+            kind: "age".into(),
+            fields: Default::default(),
+        };
+        key.fields.insert("recipient".into(), "age1fuzz".into());
+        key.fields.insert("enc".into(), "placeholder".into());
+        Keys {
+            data_key: DataKey::from_slice(&[7u8; 32]).expect("32 bytes"),
+            key_groups: vec![vec![key]],
+        }
+    })
+}
