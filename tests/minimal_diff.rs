@@ -28,21 +28,13 @@ fn lines(bytes: &[u8]) -> Vec<&[u8]> {
 }
 
 /// Changed lines between two files as a line diff counts them (the larger of removed and
-/// added lines, from the longest common subsequence).
-fn changed_lines(before: &[u8], after: &[u8]) -> usize {
-    let (a, b) = (lines(before), lines(after));
-    let mut lcs = vec![vec![0u32; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
-        }
-    }
-    let common = lcs[0][0] as usize;
-    (a.len() - common).max(b.len() - common)
+/// added lines).
+fn changed_count(before: &[u8], after: &[u8]) -> usize {
+    let (removed, added) = changed_lines(
+        &String::from_utf8_lossy(before),
+        &String::from_utf8_lossy(after),
+    );
+    removed.len().max(added.len())
 }
 
 /// Whether line `i` of an encrypted file is its `mac` or `lastmodified`.
@@ -593,11 +585,11 @@ fn sops_row(
     );
     Some((
         [
-            changed_lines(&original, &read(&set_file)),
-            changed_lines(&original, &read(&edit_file)),
-            changed_lines(&original, &reencrypted),
+            changed_count(&original, &read(&set_file)),
+            changed_count(&original, &read(&edit_file)),
+            changed_count(&original, &reencrypted),
         ],
-        changed_lines(&original, &after_ours),
+        changed_count(&original, &after_ours),
         lost_ciphertexts(&original, &after_ours),
     ))
 }
@@ -635,7 +627,7 @@ fn corpus_one_value_change_is_one_line_and_sops_side_by_side() {
                     None,
                     &format!("{} {flow} {}", name(&file), t.path),
                 );
-                ours[i] = changed_lines(&encrypted, result);
+                ours[i] = changed_count(&encrypted, result);
             }
             let sops_input = sandbox.write(&format!("plain.{}", ext(kind)), &plain);
             let row = with_sops

@@ -30,6 +30,13 @@ fn script(sandbox: &Sandbox, name: &str, body: &str) -> PathBuf {
     path
 }
 
+/// An empty directory to be `$XDG_RUNTIME_DIR`, where `edit` puts its plaintext.
+fn runtime_dir(sandbox: &Sandbox) -> PathBuf {
+    let dir = sandbox.path("runtime");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 fn entries(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .map(|d| {
@@ -106,8 +113,7 @@ fn edit_without_change_exits_200_and_writes_nothing() {
 fn edit_editor_with_arguments_and_private_temp_file() {
     let sandbox = Sandbox::new();
     let file = encrypted(&sandbox);
-    let runtime = sandbox.path("runtime");
-    std::fs::create_dir_all(&runtime).unwrap();
+    let runtime = runtime_dir(&sandbox);
     let log = sandbox.path("seen.txt");
     // The editor records its argument, where the file is and the modes, then edits.
     let editor = script(
@@ -187,8 +193,7 @@ fn edit_gives_up_when_the_editor_cannot_fix_the_file() {
 #[test]
 fn edit_creates_a_new_file_from_a_template() {
     let sandbox = Sandbox::new();
-    let runtime = sandbox.path("runtime");
-    std::fs::create_dir_all(&runtime).unwrap();
+    let runtime = runtime_dir(&sandbox);
     for (name, kind) in [
         ("new.yaml", "yaml"),
         ("new.json", "json"),
@@ -259,8 +264,7 @@ fn sigterm_during_edit_leaves_no_plaintext() {
     let sandbox = Sandbox::new();
     let file = encrypted(&sandbox);
     let before = read(&file);
-    let runtime = sandbox.path("runtime");
-    std::fs::create_dir_all(&runtime).unwrap();
+    let runtime = runtime_dir(&sandbox);
     let started = sandbox.path("started");
     let editor = script(
         &sandbox,
@@ -314,8 +318,7 @@ fn sigint_from_another_process_reaches_the_editor_and_cleans_up() {
     // (the first wrote invalid YAML), and nothing is left behind.
     let sandbox = Sandbox::new();
     let file = encrypted(&sandbox);
-    let runtime = sandbox.path("runtime");
-    std::fs::create_dir_all(&runtime).unwrap();
+    let runtime = runtime_dir(&sandbox);
     // The editor exits at once after writing invalid YAML; on a pipe (no terminal) secrets
     // reopens it, and the second run blocks, so the signal arrives while a child runs.
     let started = sandbox.path("started");
