@@ -42,7 +42,7 @@ pub fn set(
     at: &[PathSeg],
     value: &Plain,
 ) -> Result<Changed, Error> {
-    let documents = plain::documents(doc, &Stored);
+    let documents = plain::documents(format, doc, &Stored);
     let first = documents.first().ok_or(Error::NoDocument)?;
     let value = as_read_back(format, value)?;
     let mut expected = first.clone();
@@ -64,7 +64,7 @@ pub fn set(
 /// Removes the map entry or list item at `path` of the first document, as `sops unset` does;
 /// a path that names nothing is [`Error::PathNotFound`].
 pub fn unset(format: &dyn Format, doc: &Document, at: &[PathSeg]) -> Result<Vec<u8>, Error> {
-    let documents = plain::documents(doc, &Stored);
+    let documents = plain::documents(format, doc, &Stored);
     let first = documents.first().ok_or(Error::NoDocument)?;
     let mut expected = first.clone();
     unset_plain(&mut expected, at, at)?;
@@ -90,7 +90,7 @@ fn as_read_back(format: &dyn Format, value: &Plain) -> Result<Plain, Error> {
     const KEY: &str = "v";
     let text = format.emit(&Plain::Map(vec![(KEY.to_string(), value.clone())]))?;
     let doc = format.parse(text)?;
-    match plain::documents(&doc, &Stored).into_iter().next() {
+    match plain::documents(format, &doc, &Stored).into_iter().next() {
         Some(Plain::Map(mut items)) if items.len() == 1 => Ok(items.remove(0).1),
         _ => Err(Error::Emit(
             "the value cannot be written in this file's format".into(),
@@ -268,7 +268,7 @@ fn verify(
         .map_err(|e| failed(e.to_string()))?;
     let mut expected = before.to_vec();
     expected[0] = expected_first;
-    if plain::documents(&doc, &Stored) != expected {
+    if plain::documents(format, &doc, &Stored) != expected {
         return Err(failed("the result would not read back as intended".into()));
     }
     Ok(())

@@ -187,11 +187,11 @@ impl Config {
         let root = if bytes.iter().all(u8::is_ascii_whitespace) {
             Plain::Map(Vec::new())
         } else {
-            let doc = FileFormat::Yaml
-                .format()
+            let yaml = FileFormat::Yaml.format();
+            let doc = yaml
                 .parse(bytes.to_vec())
                 .map_err(|e| fail(e.to_string()))?;
-            plain::documents(&doc, &plain::Stored)
+            plain::documents(yaml, &doc, &plain::Stored)
                 .into_iter()
                 .next()
                 .unwrap_or(Plain::Null)
@@ -500,6 +500,16 @@ fn entries(value: &Plain) -> Vec<(String, &Plain)> {
 fn text(value: &Plain) -> Option<String> {
     match value {
         Plain::Scalar(s) => Some(String::from_utf8_lossy(&s.plaintext()).into_owned()),
+        Plain::Number(digits) => Some(digits.clone()),
+        _ => None,
+    }
+}
+
+/// A whole number, however the YAML reader kept it.
+fn integer(value: &Plain) -> Option<i64> {
+    match value {
+        Plain::Scalar(Scalar::Int(n)) => Some(*n),
+        Plain::Number(digits) => digits.parse().ok(),
         _ => None,
     }
 }
@@ -522,8 +532,9 @@ fn boolean(value: &Plain, field: &str) -> Result<bool, String> {
 fn count(value: &Plain, field: &str) -> Result<usize, String> {
     match value {
         Plain::Null => Ok(0),
-        Plain::Scalar(Scalar::Int(n)) if *n >= 0 => Ok(*n as usize),
-        _ => Err(format!("{field} must be a whole number, 0 or more")),
+        v => integer(v)
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or_else(|| format!("{field} must be a whole number, 0 or more")),
     }
 }
 
@@ -849,10 +860,8 @@ fn stores(value: &Plain) -> Result<Stores, String> {
             .find(|(k, _)| k == "indent")
             .map(|(_, v)| v);
         let Some(indent) = indent else { continue };
-        let n = match indent {
-            Plain::Scalar(Scalar::Int(n)) => *n,
-            _ => return Err(format!("stores.{name}.indent must be a whole number")),
-        };
+        let n = integer(indent)
+            .ok_or_else(|| format!("stores.{name}.indent must be a whole number"))?;
         match name.as_str() {
             "yaml" => {
                 stores.yaml_indent = usize::try_from(n)

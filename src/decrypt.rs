@@ -14,6 +14,7 @@ use crate::plain::{self, Plain, Values};
 use crate::rules::Rules;
 use crate::tree::{Document, LeafId, LeafKind, Patch, Rendering, Visit};
 use crate::value::Scalar;
+use zeroize::Zeroizing;
 
 /// How to decrypt.
 #[derive(Clone, Copy, Debug, Default)]
@@ -28,6 +29,8 @@ pub struct Decrypted {
     pub bytes: Vec<u8>,
     /// Every leaf's plaintext value (`None` for comments).
     values: Vec<Option<Scalar>>,
+    /// Every value's plaintext as spelled in the file.
+    spellings: Vec<Option<Zeroizing<Vec<u8>>>>,
     /// Things the user should know (comments that could not be decrypted).
     pub warnings: Vec<String>,
     /// The IV of every decrypted value, for [`crate::encrypt::reencrypt`].
@@ -40,26 +43,36 @@ impl Decrypted {
         &self.stash
     }
 
-    /// The documents as plain trees (comments left out).
-    pub fn documents(&self, doc: &Document) -> Vec<Plain> {
-        plain::documents(doc, self)
+    /// The documents as plain trees (comments left out); `format` is the one `doc` was
+    /// parsed with.
+    pub fn documents(&self, format: &dyn Format, doc: &Document) -> Vec<Plain> {
+        plain::documents(format, doc, self)
     }
 
     /// The plaintext at `path` of the first document.
-    pub fn extract(&self, doc: &Document, at: &[PathSeg]) -> Result<Plain, Error> {
+    pub fn extract(
+        &self,
+        format: &dyn Format,
+        doc: &Document,
+        at: &[PathSeg],
+    ) -> Result<Plain, Error> {
         let node = doc.find(at).ok_or_else(|| {
             Error::PathNotFound(format!(
                 "{} is not in the file; check the path",
                 path::Display(at)
             ))
         })?;
-        Ok(plain::node(doc, node, self))
+        Ok(plain::node(format, doc, node, self))
     }
 }
 
 impl Values for Decrypted {
     fn value(&self, _doc: &Document, id: LeafId) -> Option<Scalar> {
         self.values[id].clone()
+    }
+
+    fn spelling<'a>(&'a self, _doc: &'a Document, id: LeafId) -> &'a [u8] {
+        self.spellings[id].as_deref().map_or(&[], |s| s.as_slice())
     }
 }
 
@@ -94,6 +107,7 @@ pub fn decrypt(
         mac: Mac::new(metadata.mac_only_encrypted),
         mac_only: metadata.mac_only_encrypted,
         values: vec![None; doc.leaves.len()],
+        spellings: vec![None; doc.leaves.len()],
         patches: Vec::new(),
         warnings: Vec::new(),
         stash: IvStash::default(),
@@ -108,6 +122,7 @@ pub fn decrypt(
     Ok(Decrypted {
         bytes: doc.apply(patches),
         values: run.values,
+        spellings: run.spellings,
         warnings: run.warnings,
         stash: run.stash,
     })
@@ -132,7 +147,7 @@ pub fn decrypt_file(
     let key = keyring.data_key(metadata_of(&doc)?)?;
     let decrypted = decrypt(format, &doc, &key, options)?;
     let bytes = match extract {
-        Some(at) => match decrypted.extract(&doc, at)? {
+        Some(at) => match decrypted.extract(format, &doc, at)? {
             // A string is written as its bytes, without a line break (as sops does).
             Plain::Scalar(Scalar::Str(s)) => s.to_vec(),
             value => output_format.format().emit(&value)?,
@@ -140,7 +155,7 @@ pub fn decrypt_file(
         None if input_format == output_format => decrypted.bytes.clone(),
         None => {
             let first = decrypted
-                .documents(&doc)
+                .documents(format, &doc)
                 .into_iter()
                 .next()
                 .unwrap_or(Plain::Map(Vec::new()));
@@ -202,6 +217,7 @@ struct Run<'a> {
     mac: Mac,
     mac_only: bool,
     values: Vec<Option<Scalar>>,
+    spellings: Vec<Option<Zeroizing<Vec<u8>>>>,
     patches: Vec<Patch>,
     warnings: Vec<String>,
     stash: IvStash,
@@ -239,12 +255,14 @@ impl Run<'_> {
                     )),
                 }
             }
-            LeafKind::Value(scalar) => {
+            LeafKind::Value(scalar) | LeafKind::Shadowed(scalar) => {
+                // A shadowed value is not in sops's tree: not in the MAC, not in plain trees.
+                let in_mac = matches!(leaf.kind, LeafKind::Value(_));
                 if !encrypted {
-                    if !self.mac_only {
-                        self.mac.update(&scalar.plaintext());
+                    if in_mac && !self.mac_only {
+                        self.mac.update(&self.format.plaintext(scalar));
                     }
-                    self.values[v.leaf] = Some(scalar.clone());
+                    self.keep(v.leaf, in_mac, scalar.clone(), self.doc.raw(leaf).to_vec());
                     return Ok(());
                 }
                 let failure = |reason: String| Error::DecryptValue {
@@ -253,7 +271,7 @@ impl Run<'_> {
                 };
                 let stored = match scalar {
                     Scalar::Str(s) if s.is_empty() => {
-                        self.values[v.leaf] = Some(scalar.clone());
+                        self.keep(v.leaf, in_mac, scalar.clone(), self.doc.raw(leaf).to_vec());
                         return Ok(());
                     }
                     Scalar::Str(s) if is_encrypted(s) => std::str::from_utf8(s)
@@ -278,16 +296,18 @@ impl Run<'_> {
                 }
                 let value =
                     Scalar::from_plaintext(&d.type_name, d.plaintext.to_vec()).map_err(failure)?;
-                self.mac.update(&value.plaintext());
+                if in_mac {
+                    self.mac.update(&self.format.plaintext(&value));
+                }
                 let patch = self.restore(v.leaf, stored, Rendering::Plain(&value))?;
+                self.keep(v.leaf, in_mac, value, patch.text.clone());
                 self.patches.push(patch);
-                self.values[v.leaf] = Some(value);
             }
             LeafKind::Alias(target) => {
                 let value = self.values[*target].clone();
                 if let Some(value) = &value {
                     if !self.mac_only || encrypted {
-                        self.mac.update(&value.plaintext());
+                        self.mac.update(&self.format.plaintext(value));
                     }
                 }
                 self.values[v.leaf] = value;
@@ -300,6 +320,14 @@ impl Run<'_> {
     fn remember(&mut self, aad: &str, stored: &str, type_name: &str, plaintext: &[u8]) {
         if let Ok(value) = EncryptedValue::parse(stored) {
             self.stash.record(aad, type_name, plaintext, value.iv());
+        }
+    }
+
+    /// Records the plaintext of a value sops's tree holds, and its spelling in the file.
+    fn keep(&mut self, id: LeafId, in_mac: bool, value: Scalar, spelling: Vec<u8>) {
+        if in_mac {
+            self.values[id] = Some(value);
+            self.spellings[id] = Some(Zeroizing::new(spelling));
         }
     }
 

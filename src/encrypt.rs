@@ -10,7 +10,7 @@ use crate::keys::{self, RecipientGroups};
 use crate::layout::Layout;
 use crate::metadata::{KeyGroup, Metadata, FORMAT_VERSION, LAYOUT_KEY, SOPS_KEY};
 use crate::path::{self, PathSeg};
-use crate::plain::{self, Stored};
+use crate::plain::{self, Plain, Stored};
 use crate::rules::{CryptRule, Rules};
 use crate::timestamp::Timestamp;
 use crate::tree::{Document, LeafKind, Node, Patch, Rendering, Visit};
@@ -62,7 +62,44 @@ pub fn encrypt_file(
         data_key,
         key_groups,
     };
-    encrypt(output_format.format(), &doc, &keys, options, None)
+    encrypt_as(
+        output_format,
+        &doc,
+        &keys,
+        options,
+        None,
+        IvStash::default(),
+    )
+}
+
+/// [`seal`] for a file of `format`: a binary file is one value, always encrypted, always in
+/// the MAC (as sops does), whatever the options say.
+fn encrypt_as(
+    format: FileFormat,
+    doc: &Document,
+    keys: &Keys,
+    options: &EncryptOptions,
+    previous: Option<&Metadata>,
+    stash: IvStash,
+) -> Result<Encrypted, Error> {
+    if format != FileFormat::Binary {
+        return seal(format.format(), doc, keys, options, previous, stash);
+    }
+    let whole = EncryptOptions {
+        crypt_rule: None,
+        mac_only_encrypted: false,
+        ..*options
+    };
+    let mut encrypted = seal(format.format(), doc, keys, &whole, previous, stash)?;
+    let default_rule = Some(CryptRule::default());
+    if options.crypt_rule.is_some() && options.crypt_rule != default_rule
+        || options.mac_only_encrypted
+    {
+        encrypted.warnings.push(
+            "crypt rules and --mac-only-encrypted do not apply to binary files: the whole file is encrypted".into(),
+        );
+    }
+    Ok(encrypted)
 }
 
 /// Parses a plaintext file of `input_format` as a document of `output_format` (converting
@@ -77,10 +114,15 @@ pub fn plaintext_document(
         return Err(Error::AlreadyEncrypted);
     }
     if input_format != output_format {
-        let first = plain::documents(&doc, &Stored)
+        let first = plain::documents(input_format.format(), &doc, &Stored)
             .into_iter()
             .next()
             .ok_or(Error::NoDocument)?;
+        if !matches!(first, Plain::Map(_)) && output_format != FileFormat::Json {
+            return Err(Error::Emit(format!(
+                "the root of the file is a list, which only JSON holds; {output_format} needs a map"
+            )));
+        }
         let text = output_format.format().emit(&first)?;
         doc = output_format.format().parse(text)?;
     }
@@ -123,14 +165,14 @@ pub fn encrypt(
 /// ciphertext, even where another tool chose the IV or the value moved to another list index;
 /// other values get deterministic IVs.
 pub fn reencrypt(
-    format: &dyn Format,
+    format: FileFormat,
     doc: &Document,
     keys: &Keys,
     options: &EncryptOptions,
     previous: &Metadata,
     stash: &IvStash,
 ) -> Result<Encrypted, Error> {
-    seal(format, doc, keys, options, Some(previous), stash.clone())
+    encrypt_as(format, doc, keys, options, Some(previous), stash.clone())
 }
 
 fn seal(
@@ -291,12 +333,14 @@ impl Run<'_> {
                     self.encrypted[v.leaf] = true;
                 }
             }
-            LeafKind::Value(scalar) => {
-                let plaintext = scalar.plaintext();
-                if !self.mac_only || encrypt {
+            LeafKind::Value(scalar) | LeafKind::Shadowed(scalar) => {
+                let plaintext = self.format.plaintext(scalar);
+                let in_mac = matches!(leaf.kind, LeafKind::Value(_));
+                if in_mac && (!self.mac_only || encrypt) {
                     self.mac.update(&plaintext);
                 }
-                if encrypt && !plaintext.is_empty() {
+                let sealable = !plaintext.is_empty() || self.format.encrypts_empty_strings();
+                if encrypt && sealable {
                     let enc = self.seal(&v, scalar.type_name(), &plaintext)?;
                     let encrypted =
                         self.format
@@ -308,7 +352,7 @@ impl Run<'_> {
             }
             LeafKind::Alias(target) => {
                 if let LeafKind::Value(scalar) = &self.doc.leaves[*target].kind {
-                    let plaintext = scalar.plaintext();
+                    let plaintext = self.format.plaintext(scalar);
                     if !self.mac_only || encrypt {
                         self.mac.update(&plaintext);
                     }

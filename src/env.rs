@@ -42,6 +42,7 @@ fn as_text(value: &Plain) -> Value {
     match value {
         Plain::Null => Value::String(String::new()),
         Plain::Scalar(s) => Value::String(scalar_text(s)),
+        Plain::Number(n) => Value::String(n.clone()),
         Plain::List(items) => Value::Array(items.iter().map(as_text).collect()),
         Plain::Map(items) => {
             Value::Object(items.iter().map(|(k, v)| (k.clone(), as_text(v))).collect())

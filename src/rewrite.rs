@@ -76,10 +76,10 @@ impl Opened {
         self.format.format().parse(self.plaintext.to_vec())
     }
 
-    /// The first document of the decrypted file as a plain tree.
+    /// The first document of the decrypted file as a plain tree of typed values.
     pub fn values(&self) -> Result<Plain, Error> {
         let doc = self.document()?;
-        Ok(plain::documents(&doc, &plain::Stored)
+        Ok(plain::typed_documents(&doc, &plain::Stored)
             .into_iter()
             .next()
             .unwrap_or(Plain::Map(Vec::new())))
@@ -104,7 +104,7 @@ impl Opened {
             shamir_threshold: self.metadata.shamir_threshold,
         };
         encrypt::reencrypt(
-            self.format.format(),
+            self.format,
             doc,
             &keys,
             &options,

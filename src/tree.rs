@@ -75,6 +75,10 @@ pub enum LeafKind {
     Comment(Vec<u8>),
     /// A YAML alias: stands for the value of another leaf (SOPS expands aliases).
     Alias(LeafId),
+    /// A value that SOPS's tree does not hold: an INI key repeated in a section, where
+    /// go-ini keeps only the last value. Encrypted like a value at its path so that nothing
+    /// is left in plaintext, but left out of the MAC and of plain trees, as sops sees it.
+    Shadowed(Scalar),
 }
 
 /// How a value is written; each format gives these their meaning.
@@ -222,6 +226,11 @@ impl Document {
             node = match (node, seg) {
                 (NodeRef::Map(items), PathSeg::Key(k)) => {
                     items.iter().rev().find_map(|item| match item {
+                        MapItem::Pair(_, Node::Leaf(id))
+                            if matches!(self.leaves[*id].kind, LeafKind::Shadowed(_)) =>
+                        {
+                            None
+                        }
                         MapItem::Pair(key, v) if key == k => Some(NodeRef::from(v)),
                         _ => None,
                     })?

@@ -228,3 +228,85 @@ proptest! {
         prop_assert_eq!(open(FileFormat::Dotenv, &sealed, &keyring), text.as_bytes());
     }
 }
+
+fn ini_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-zA-Z0-9 ./:@-]{0,16}",
+        Just("\"quoted\"".to_string()),
+        Just("has ; inline comment".to_string()),
+        Just("`verbatim; #`".to_string()),
+        Just("\"\"\"two\nlines\"\"\"".to_string()),
+        Just("continued \\\n  on the next line".to_string()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    #[test]
+    fn ini_round_trips(
+        sections in prop::collection::vec(
+            ("[a-z][a-z0-9_.]{0,8}", prop::collection::vec(("[a-z][a-z0-9_]{0,8}", ini_value(), "[ -~]{0,12}"), 0..5)),
+            1..4,
+        ),
+        pad in " {0,3}",
+    ) {
+        let (keys, keyring) = setup();
+        let mut text = String::new();
+        for (name, entries) in &sections {
+            text.push_str(&format!("; about {name}\n[{name}]\n"));
+            for (k, v, comment) in entries {
+                text.push_str(&format!("# {comment}\n{k}{pad}={pad}{v}\n"));
+            }
+        }
+        let sealed = seal(FileFormat::Ini, &text, &keys, None);
+        prop_assert_eq!(String::from_utf8(open(FileFormat::Ini, &sealed, &keyring)).unwrap(), text);
+    }
+
+    #[test]
+    fn toml_round_trips(entries in prop::collection::vec((key(), tree()), 1..5), comment in "[ -~]{0,10}") {
+        // TOML inline values are close enough to JSON: strings, integers, booleans, arrays;
+        // maps become tables.
+        let (keys, keyring) = setup();
+        let mut text = format!("# {comment}\n");
+        let mut seen = std::collections::HashSet::new();
+        for (k, v) in entries.iter().filter(|(k, _)| seen.insert(k.clone())) {
+            text.push_str(&format!("{k} = {}\n", toml_inline(v)));
+        }
+        let sealed = seal(FileFormat::Toml, &text, &keys, None);
+        prop_assert_eq!(String::from_utf8(open(FileFormat::Toml, &sealed, &keyring)).unwrap(), text);
+    }
+
+    #[test]
+    fn binary_round_trips(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+        let (keys, keyring) = setup();
+        let f = FileFormat::Binary.format();
+        let doc = f.parse(bytes.clone()).unwrap();
+        let sealed = encrypt(f, &doc, &keys, &EncryptOptions { crypt_rule: None, ..Default::default() }, None)
+            .unwrap()
+            .bytes;
+        prop_assert_eq!(open(FileFormat::Binary, &sealed, &keyring), bytes);
+    }
+}
+
+/// A generated value as an inline TOML value (maps as inline tables, keys deduplicated).
+fn toml_inline(g: &Gen) -> String {
+    match g {
+        Gen::Map(items) => {
+            let mut seen = std::collections::HashSet::new();
+            let inner: Vec<String> = items
+                .iter()
+                .filter(|(k, _)| seen.insert(k.clone()))
+                .map(|(k, v)| format!("{k} = {}", toml_inline(v)))
+                .collect();
+            format!("{{ {} }}", inner.join(", "))
+        }
+        Gen::List(items) => format!(
+            "[{}]",
+            items.iter().map(toml_inline).collect::<Vec<_>>().join(", ")
+        ),
+        Gen::Str(s) => serde_json::to_string(s).unwrap(),
+        Gen::Int(i) => i.to_string(),
+        Gen::Bool(b) => b.to_string(),
+    }
+}

@@ -4,7 +4,8 @@
 use std::sync::OnceLock;
 
 use secrets::crypto::DataKey;
-use secrets::encrypt::Keys;
+use secrets::decrypt::{decrypt, DecryptOptions};
+use secrets::encrypt::{encrypt, EncryptOptions, Keys};
 use secrets::format::FileFormat;
 use secrets::metadata::StoredKey;
 
@@ -28,4 +29,19 @@ pub fn keys() -> &'static Keys {
             key_groups: vec![vec![key]],
         }
     })
+}
+
+/// Any input `format` accepts encrypts, and decrypts back to the same bytes
+/// (losslessness); anything else is an error, never a panic.
+pub fn roundtrip(format: FileFormat, text: &[u8]) {
+    let format = format.format();
+    let Ok(doc) = format.parse(text.to_vec()) else { return };
+    let keys = keys();
+    let Ok(sealed) = encrypt(format, &doc, keys, &EncryptOptions::default(), None) else { return };
+    let doc = format
+        .parse(sealed.bytes.clone())
+        .expect("our encrypted output parses");
+    let opened = decrypt(format, &doc, &keys.data_key, DecryptOptions::default())
+        .expect("our encrypted output decrypts");
+    assert_eq!(opened.bytes, text, "decrypt(encrypt(f)) != f");
 }

@@ -36,11 +36,7 @@ pub fn read_encrypted(
     input_type: Option<TypeArg>,
     all: bool,
 ) -> Result<Option<(Vec<u8>, FileFormat)>, Error> {
-    let format = match file_format(input_type, path) {
-        Ok(f) => f,
-        Err(_) if all => return Ok(None),
-        Err(e) => return Err(e),
-    };
+    let format = file_format(input_type, path);
     let bytes = secrets::io::read_input(path)?;
     if all {
         match format.format().parse(bytes.clone()) {

@@ -1,7 +1,10 @@
 //! `secrets decrypt`.
 
+use std::io::IsTerminal;
+
 use anyhow::Context;
 use secrets::decrypt::{decrypt_file, DecryptOptions};
+use secrets::format::FileFormat;
 
 use super::{keyring, warn, Input, Output};
 
@@ -21,6 +24,9 @@ pub struct Args {
     /// Key types to try first, comma-separated (e.g. age,pgp)
     #[arg(long, env = "SOPS_DECRYPTION_ORDER", value_name = "TYPES")]
     decryption_order: Option<String>,
+    /// Write binary output to a terminal anyway
+    #[arg(long)]
+    force: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -46,5 +52,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     )
     .with_context(|| format!("cannot decrypt {}", args.input.path().display()))?;
     warn(&plaintext.warnings);
+    let to_terminal =
+        !args.output.in_place && args.output.output.is_none() && std::io::stdout().is_terminal();
+    if to_terminal
+        && output_format == FileFormat::Binary
+        && !args.force
+        && !is_text(&plaintext.bytes)
+    {
+        anyhow::bail!(
+            "refusing to write binary data to the terminal; redirect the output, use --output FILE, or pass --force"
+        );
+    }
     args.output.write(&args.input, &plaintext.bytes, 0o600)
+}
+
+/// Whether bytes are text a terminal shows as it is: UTF-8 without control characters other
+/// than tab and line breaks.
+fn is_text(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes).is_ok_and(|s| {
+        !s.chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    })
 }

@@ -68,7 +68,7 @@ impl Target {
 }
 
 pub fn run(args: Args, globals: &Globals) -> anyhow::Result<()> {
-    let format = file_format(args.input_type, &args.file)?;
+    let format = file_format(args.input_type, &args.file);
     child::install();
     let (target, plaintext) = if args.file.exists() {
         let opened = args.open.open_file(&args.file, format)?;

@@ -36,7 +36,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let format = file_format(args.input_type, &args.file)?;
+    let format = file_format(args.input_type, &args.file);
     let opened = args.open.open_file(&args.file, format)?;
     let variables = secrets::env::variables(&opened.values()?)?;
     drop(opened);

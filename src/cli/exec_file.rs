@@ -42,7 +42,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let input_format = super::file_format(args.input_type, &args.file)?;
+    let input_format = super::file_format(args.input_type, &args.file);
     let output_format = args.output_type.map_or(input_format, Into::into);
     if args.filename.is_empty() || args.filename.contains('/') || args.filename == ".." {
         return Err(secrets::Error::Conflict(

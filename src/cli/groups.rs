@@ -100,7 +100,7 @@ fn change(
     args: &Common,
     edit: impl FnOnce(&mut keys::RecipientGroups) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let format = file_format(args.input_type, &args.file)?;
+    let format = file_format(args.input_type, &args.file);
     let file = Rekey::open(secrets::io::read_input(&args.file)?, format)?;
     let mut groups = file.recipients()?;
     edit(&mut groups)?;

@@ -31,9 +31,9 @@ use secrets::Error;
 
 /// Keep secret files encrypted in git, value by value, in the SOPS format.
 ///
-/// secrets encrypts only the values of YAML, JSON and dotenv files: keys, comments and
-/// layout stay readable, and `git diff` shows which setting changed. Files are SOPS files:
-/// `sops` reads what secrets writes, and the other way round.
+/// secrets encrypts only the values of YAML, JSON, dotenv, INI and TOML files (other files
+/// whole): keys, comments and layout stay readable, and `git diff` shows which setting
+/// changed. Files are SOPS files: `sops` reads what secrets writes, and the other way round.
 #[derive(Parser)]
 #[command(name = "secrets", version, max_term_width = 100)]
 #[command(
@@ -162,6 +162,9 @@ enum TypeArg {
     Yaml,
     Json,
     Dotenv,
+    Ini,
+    Toml,
+    Binary,
 }
 
 impl From<TypeArg> for FileFormat {
@@ -170,6 +173,9 @@ impl From<TypeArg> for FileFormat {
             TypeArg::Yaml => FileFormat::Yaml,
             TypeArg::Json => FileFormat::Json,
             TypeArg::Dotenv => FileFormat::Dotenv,
+            TypeArg::Ini => FileFormat::Ini,
+            TypeArg::Toml => FileFormat::Toml,
+            TypeArg::Binary => FileFormat::Binary,
         }
     }
 }
@@ -180,7 +186,7 @@ struct Input {
     /// The file; `-` or none reads standard input
     #[arg(value_name = "FILE")]
     file: Option<PathBuf>,
-    /// Format of the input, instead of guessing it from the file name
+    /// Format of the input, instead of the one its file name says (unknown names: binary)
     #[arg(long, value_enum, value_name = "TYPE")]
     input_type: Option<TypeArg>,
     /// Format of the output (default: the input's)
@@ -216,7 +222,7 @@ impl Input {
     /// The input and output formats.
     fn formats(&self) -> anyhow::Result<(FileFormat, FileFormat)> {
         let input = match self.name() {
-            Some(name) => file_format(self.input_type, name)?,
+            Some(name) => file_format(self.input_type, name),
             None => self.input_type.map(FileFormat::from).ok_or_else(|| {
                 Error::Conflict(
                     "reading standard input needs --input-type (or --filename-override)".into(),
@@ -229,16 +235,8 @@ impl Input {
 }
 
 /// The format of a file: the type given, else guessed from its name.
-fn file_format(given: Option<TypeArg>, name: &Path) -> Result<FileFormat, Error> {
-    match given {
-        Some(t) => Ok(t.into()),
-        None => FileFormat::from_path(name).ok_or_else(|| {
-            Error::Unsupported(format!(
-                "cannot tell the format of {} from its name; pass --input-type yaml, json or dotenv",
-                name.display()
-            ))
-        }),
-    }
+fn file_format(given: Option<TypeArg>, name: &Path) -> FileFormat {
+    given.map_or_else(|| FileFormat::from_path(name), FileFormat::from)
 }
 
 /// Where the result goes.

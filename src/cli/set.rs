@@ -57,7 +57,7 @@ pub struct Place {
 impl Place {
     /// The file decrypted, its plaintext parsed, and the path.
     pub fn open(&self) -> anyhow::Result<(Opened, Document, Vec<PathSeg>)> {
-        let format = file_format(self.input_type, &self.file)?;
+        let format = file_format(self.input_type, &self.file);
         let at = secrets::path::parse(&self.path)
             .map_err(|e| Error::InvalidSet(format!("invalid path: {e}")))?;
         let opened = self.open.open_file(&self.file, format)?;

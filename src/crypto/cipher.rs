@@ -99,7 +99,8 @@ impl<'a> EncryptedValue<'a> {
         let i = body[..g].rfind(",iv:").ok_or_else(malformed)?;
         let (data, iv, tag) = (&body[..i], &body[i + 4..g], &body[g + 5..t]);
         let type_name = &body[t + 6..];
-        if [data, iv, tag, type_name].iter().any(|f| f.is_empty()) {
+        // Empty data is an encrypted empty string: rops writes those (sops never does).
+        if [iv, tag, type_name].iter().any(|f| f.is_empty()) {
             return Err(malformed());
         }
         let decode = |field: &str, what: &str| {
@@ -238,7 +239,10 @@ mod tests {
         let s = "ENC[AES256_GCM,data:YQ==,iv:Yg==,tag:Yw==,type:str]\ntrailing";
         let v = EncryptedValue::parse(s).unwrap();
         assert_eq!((v.data.as_slice(), v.type_name), (&b"a"[..], "str"));
-        assert!(EncryptedValue::parse("ENC[AES256_GCM,data:,iv:Yg==,tag:Yw==,type:str]").is_err());
+        // rops writes encrypted empty strings.
+        let empty = EncryptedValue::parse("ENC[AES256_GCM,data:,iv:Yg==,tag:Yw==,type:str]");
+        assert!(empty.unwrap().data.is_empty());
+        assert!(EncryptedValue::parse("ENC[AES256_GCM,data:YQ==,iv:,tag:Yw==,type:str]").is_err());
         assert!(EncryptedValue::parse("plain").is_err());
     }
 

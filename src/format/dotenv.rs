@@ -21,7 +21,7 @@ use crate::metadata::{self, EmptyList, Metadata};
 use crate::path::PathSeg;
 use crate::plain::Plain;
 use crate::tree::{Document, Leaf, LeafKind, MapItem, Node, Patch, Rendering, Style};
-use crate::value::{go_format_float, Scalar};
+use crate::value::Scalar;
 
 /// The dotenv format.
 pub struct Dotenv;
@@ -106,7 +106,7 @@ impl Format for Dotenv {
         let text = match value {
             Rendering::Encrypted(enc) => enc.as_bytes().to_vec(),
             Rendering::Comment(text) => text.to_vec(),
-            Rendering::Plain(scalar) => escape(&scalar_text(scalar)),
+            Rendering::Plain(scalar) => escape(&super::scalar_text(scalar)),
         };
         Ok(Patch {
             range: leaf.span.clone(),
@@ -179,23 +179,25 @@ impl Format for Dotenv {
         };
         let mut out = Vec::new();
         for (key, v) in items {
-            match v {
-                Plain::Scalar(s) => {
-                    out.extend_from_slice(key.as_bytes());
-                    out.push(b'=');
-                    out.extend(escape(&scalar_text(s)));
-                    out.push(b'\n');
-                }
-                Plain::Null => {
-                    out.extend_from_slice(key.as_bytes());
-                    out.extend_from_slice(b"=\n");
-                }
+            if key.is_empty() || key.contains(['=', '\n']) || key.starts_with('#') {
+                return Err(Error::Emit(format!(
+                    "{key:?} cannot be a dotenv key (it would not read back); choose --output-type yaml or json"
+                )));
+            }
+            let value = match v {
+                Plain::Scalar(s) => escape(&super::scalar_text(s)),
+                Plain::Number(n) => n.as_bytes().to_vec(),
+                Plain::Null => Vec::new(),
                 Plain::Map(_) | Plain::List(_) => {
                     return Err(Error::Emit(format!(
                         "cannot write the nested value of {key:?} to a dotenv file; extract a flat map or choose --output-type yaml/json"
                     )))
                 }
-            }
+            };
+            out.extend_from_slice(key.as_bytes());
+            out.push(b'=');
+            out.extend(value);
+            out.push(b'\n');
         }
         Ok(out)
     }
@@ -267,17 +269,6 @@ fn starts_assignment(line: &[u8]) -> bool {
             .iter()
             .find(|b| **b != b' ')
             .is_some_and(|b| *b == b'=')
-}
-
-/// A scalar as dotenv text.
-fn scalar_text(s: &Scalar) -> Vec<u8> {
-    match s {
-        Scalar::Str(b) => b.to_vec(),
-        Scalar::Int(i) => i.to_string().into_bytes(),
-        Scalar::Float(f) => go_format_float(*f).into_bytes(),
-        Scalar::Bool(b) => b.to_string().into_bytes(),
-        Scalar::Time(t) => t.as_bytes().to_vec(),
-    }
 }
 
 /// `\n` (two characters) → newline.

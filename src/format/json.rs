@@ -10,7 +10,7 @@ use crate::change::Change;
 use crate::error::Error;
 use crate::metadata::{EmptyList, Metadata, SOPS_KEY};
 use crate::path::PathSeg;
-use crate::plain::Plain;
+use crate::plain::{number_kind, Plain};
 use crate::tree::{Document, Leaf, LeafKind, MapItem, Node, Patch, Quote, Rendering, Style};
 use crate::value::{go_format_float, Scalar};
 
@@ -183,7 +183,7 @@ impl Format for Json {
 
     fn emit(&self, value: &Plain) -> Result<Vec<u8>, Error> {
         let mut out = String::new();
-        write_value(&mut out, value, Some(("\t", "\n")), 0)?;
+        write_value(&mut out, &floats_as_floats(value), Some(("\t", "\n")), 0)?;
         out.push('\n');
         Ok(out.into_bytes())
     }
@@ -195,6 +195,38 @@ impl Format for Json {
         change: Change<'_>,
     ) -> Result<Vec<Patch>, Error> {
         change::change(doc, path, change)
+    }
+
+    fn plain_value(&self, value: Scalar, spelling: &[u8]) -> Plain {
+        // Every JSON number is a float to sops; a conversion keeps what the digits say.
+        match (&value, number_kind(spelling), std::str::from_utf8(spelling)) {
+            (Scalar::Float(_), Some(_), Ok(digits)) => Plain::Number(digits.to_string()),
+            _ => Plain::Scalar(value),
+        }
+    }
+}
+
+/// The `"sops": {...}` member as sops writes it in a tab-indented file, at depth 1.
+pub(super) fn metadata_member(md: &Metadata) -> Result<String, Error> {
+    let mut text = "\"sops\": ".to_string();
+    let value = Plain::from_json(&md.to_value(EmptyList::Null));
+    write_value(&mut text, &value, Some(("\t", "\n")), 1)?;
+    Ok(text)
+}
+
+/// `value` with its floats spelled as floats (`1.0`, not Go's `1`), so that a conversion
+/// written as JSON reads back with the same types.
+fn floats_as_floats(value: &Plain) -> Plain {
+    match value {
+        Plain::Scalar(Scalar::Float(f)) if f.is_finite() => Plain::Number(format!("{f:?}")),
+        Plain::Map(items) => Plain::Map(
+            items
+                .iter()
+                .map(|(k, v)| (k.clone(), floats_as_floats(v)))
+                .collect(),
+        ),
+        Plain::List(items) => Plain::List(items.iter().map(floats_as_floats).collect()),
+        other => other.clone(),
     }
 }
 
@@ -234,6 +266,7 @@ fn write_value(
         Plain::Scalar(Scalar::Bool(b)) => out.push_str(if *b { "true" } else { "false" }),
         Plain::Scalar(Scalar::Int(i)) => out.push_str(&i.to_string()),
         Plain::Scalar(Scalar::Float(f)) => out.push_str(&json_float(*f)?),
+        Plain::Number(n) => out.push_str(n),
         Plain::List(items) if items.is_empty() => out.push_str("[]"),
         Plain::Map(items) if items.is_empty() => out.push_str("{}"),
         Plain::List(items) => {

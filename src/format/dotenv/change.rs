@@ -1,9 +1,10 @@
 //! `set`/`unset` in a dotenv file: a changed value is rewritten where it stands, a new key is
 //! a new last line, a removed key loses its line.
 
-use super::{escape, scalar_text};
+use super::escape;
 use crate::change::Change;
 use crate::error::Error;
+use crate::format::scalar_text;
 use crate::path::PathSeg;
 use crate::plain::Plain;
 use crate::tree::{Document, MapItem, Node, Patch};
@@ -81,6 +82,7 @@ fn entry(doc: &Document, key: &str) -> Result<std::ops::Range<usize>, Error> {
 fn value_text(value: &Plain) -> Result<Vec<u8>, Error> {
     match value {
         Plain::Scalar(s) => Ok(escape(&scalar_text(s))),
+        Plain::Number(n) => Ok(n.as_bytes().to_vec()),
         Plain::Null => Ok(Vec::new()),
         Plain::Map(_) | Plain::List(_) => Err(nested()),
     }

@@ -379,6 +379,7 @@ fn flow(value: &Plain) -> String {
     match value {
         Plain::Null => "null".into(),
         Plain::Scalar(s) => write::inline_scalar(s, true),
+        Plain::Number(n) => n.clone(),
         Plain::Map(items) => {
             let inner: Vec<String> = items
                 .iter()

@@ -451,7 +451,7 @@ fn leaf_value(text: &[u8], leaves: &[Leaf], id: LeafId) -> Value {
     let leaf = &leaves[id];
     match &leaf.kind {
         LeafKind::Alias(target) => leaf_value(text, leaves, *target),
-        LeafKind::Comment(_) => Value::Null,
+        LeafKind::Comment(_) | LeafKind::Shadowed(_) => Value::Null,
         LeafKind::Value(Scalar::Int(i)) => (*i).into(),
         LeafKind::Value(Scalar::Bool(b)) => (*b).into(),
         // Timestamps and floats are read as the text written (sops's struct fields are strings).

@@ -248,6 +248,12 @@ fn emit_item(out: &mut String, v: &Plain, indent: usize, step: usize) -> Result<
 fn emit_scalar_or_empty(out: &mut String, v: &Plain, block_indent: usize) -> Result<(), Error> {
     match v {
         Plain::Null => out.push_str("null"),
+        Plain::Number(n) if n.parse::<i64>().is_err() && n.parse::<u64>().is_ok() => {
+            return Err(Error::Emit(format!(
+                "the integer {n} does not fit in 64 bits, and YAML as sops reads it cannot hold it; choose --output-type json"
+            )))
+        }
+        Plain::Number(n) => out.push_str(n),
         Plain::Map(_) => out.push_str("{}"),
         Plain::List(_) => out.push_str("[]"),
         Plain::Scalar(s) => match multi_line(s) {
