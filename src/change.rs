@@ -42,7 +42,7 @@ pub fn set(
     at: &[PathSeg],
     value: &Plain,
 ) -> Result<Changed, Error> {
-    let documents = plain::documents(format, doc, &Stored);
+    let documents = plain::typed_documents(doc, &Stored);
     let first = documents.first().ok_or(Error::NoDocument)?;
     let value = as_read_back(format, value)?;
     let mut expected = first.clone();
@@ -64,7 +64,7 @@ pub fn set(
 /// Removes the map entry or list item at `path` of the first document, as `sops unset` does;
 /// a path that names nothing is [`Error::PathNotFound`].
 pub fn unset(format: &dyn Format, doc: &Document, at: &[PathSeg]) -> Result<Vec<u8>, Error> {
-    let documents = plain::documents(format, doc, &Stored);
+    let documents = plain::typed_documents(doc, &Stored);
     let first = documents.first().ok_or(Error::NoDocument)?;
     let mut expected = first.clone();
     unset_plain(&mut expected, at, at)?;
@@ -85,17 +85,35 @@ pub fn parse_json_value(text: &str) -> Result<Plain, Error> {
 }
 
 /// The value as the format reads it back once written (every dotenv value is a string,
-/// every JSON number a float), so that it can be compared with what the file holds.
+/// every JSON number a float), so that it can be compared with what the file holds. It is
+/// written under the key `data` (the one key of a binary file), or in a section of that name
+/// for formats whose values live in sections (INI).
 fn as_read_back(format: &dyn Format, value: &Plain) -> Result<Plain, Error> {
-    const KEY: &str = "v";
-    let text = format.emit(&Plain::Map(vec![(KEY.to_string(), value.clone())]))?;
-    let doc = format.parse(text)?;
-    match plain::documents(format, &doc, &Stored).into_iter().next() {
-        Some(Plain::Map(mut items)) if items.len() == 1 => Ok(items.remove(0).1),
-        _ => Err(Error::Emit(
-            "the value cannot be written in this file's format".into(),
-        )),
+    const KEY: &str = "data";
+    for depth in 1..=2 {
+        let wrapped = (0..depth).fold(value.clone(), |inner, _| {
+            Plain::Map(vec![(KEY.to_string(), inner)])
+        });
+        let Ok(text) = format.emit(&wrapped) else {
+            continue;
+        };
+        let doc = format.parse(text)?;
+        let mut read = plain::typed_documents(&doc, &Stored).into_iter().next();
+        for _ in 0..depth {
+            read = match read {
+                Some(Plain::Map(mut items)) if items.len() == 1 && items[0].0 == KEY => {
+                    Some(items.remove(0).1)
+                }
+                _ => None,
+            };
+        }
+        if let Some(back) = read {
+            return Ok(back);
+        }
     }
+    Err(Error::Emit(
+        "the value cannot be written in this file's format".into(),
+    ))
 }
 
 /// The patches of `set` once the value is known to change.
@@ -268,7 +286,7 @@ fn verify(
         .map_err(|e| failed(e.to_string()))?;
     let mut expected = before.to_vec();
     expected[0] = expected_first;
-    if plain::documents(format, &doc, &Stored) != expected {
+    if plain::typed_documents(&doc, &Stored) != expected {
         return Err(failed("the result would not read back as intended".into()));
     }
     Ok(())

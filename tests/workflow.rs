@@ -677,3 +677,121 @@ fn exec_forwards_signals_and_keeps_values_out_of_ps() {
         128 + 9,
     );
 }
+
+/// Lines that differ between two files of the same length in lines, leaving out
+/// `lastmodified` (its second may not have turned).
+fn differing_lines(before: &[u8], after: &[u8]) -> Vec<String> {
+    let (before, after) = (
+        String::from_utf8_lossy(before).into_owned(),
+        String::from_utf8_lossy(after).into_owned(),
+    );
+    assert_eq!(before.lines().count(), after.lines().count());
+    before
+        .lines()
+        .zip(after.lines())
+        .filter(|(a, b)| a != b && !a.contains("lastmodified"))
+        .map(|(a, _)| {
+            a.split(['=', ':'])
+                .next()
+                .unwrap()
+                .trim()
+                .trim_matches('"')
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn set_and_edit_work_in_ini_toml_and_binary_files() {
+    let sandbox = Sandbox::new();
+    let cases: [(&str, &str, &str, &str, &str); 3] = [
+        (
+            "app.ini",
+            "[db]\nuser = alice\npass = s3cret\n",
+            r#"["db"]["pass"]"#,
+            "[db]\nuser = alice\npass = changed\n",
+            "pass",
+        ),
+        (
+            "app.toml",
+            "title = \"x\"\n[db]\nport = 5432\npass = \"s3cret\"\n",
+            r#"["db"]["port"]"#,
+            "title = \"x\"\n[db]\nport = 6000\npass = \"s3cret\"\n",
+            "port",
+        ),
+        (
+            "app.bin",
+            "line one\nline two\n",
+            r#"["data"]"#,
+            "changed",
+            "data",
+        ),
+    ];
+    for (name, plain, path, expected, key) in cases {
+        let file = sandbox.write(name, plain);
+        let enc = encrypt(&sandbox, &file);
+        std::fs::write(&file, &enc).unwrap();
+        let value = match name {
+            "app.toml" => "6000",
+            _ => r#""changed""#,
+        };
+        ok(run(sandbox
+            .secrets_with_key()
+            .arg("set")
+            .arg(&file)
+            .args([path, value])));
+        let after = read(&file);
+        assert_eq!(differing_lines(&enc, &after), [key, "mac"], "{name}");
+        let back = ok(run(sandbox.secrets_with_key().arg("decrypt").arg(&file)));
+        assert_eq!(String::from_utf8(back).unwrap(), expected, "{name}");
+        // edit keeps the other values' ciphertexts too.
+        let editor = script(
+            &sandbox,
+            "ed.sh",
+            "sed -i 's/changed/edited/; s/6000/7000/' \"$1\"",
+        );
+        ok(run(sandbox
+            .secrets_with_key()
+            .env("EDITOR", &editor)
+            .arg("edit")
+            .arg(&file)));
+        let edited = read(&file);
+        assert_eq!(differing_lines(&after, &edited), [key, "mac"], "{name}");
+        let expected = expected
+            .replace("changed", "edited")
+            .replace("6000", "7000");
+        if name != "app.toml" {
+            if let Some(mut sops) = sandbox.sops() {
+                let theirs = ok(run(sops.arg("decrypt").arg(&file)));
+                assert_eq!(String::from_utf8(theirs).unwrap(), expected, "{name}");
+            }
+        }
+    }
+    // What cannot be written in place is refused with a pointer to `edit`, nothing written.
+    let toml = sandbox.path("app.toml");
+    let before = read(&toml);
+    let err = fails_with(
+        run(sandbox
+            .secrets_with_key()
+            .arg("unset")
+            .arg(&toml)
+            .arg(r#"["db"]["pass"]"#)),
+        2,
+    );
+    assert!(err.contains("secrets edit"), "{err}");
+    assert_eq!(read(&toml), before);
+    // A new binary file starts empty: the whole text is the secret.
+    let editor = script(
+        &sandbox,
+        "new.sh",
+        "test ! -s \"$1\" && printf 'token' > \"$1\"",
+    );
+    let new = sandbox.path("new.bin");
+    ok(run(sandbox
+        .secrets_with_key()
+        .env("EDITOR", &editor)
+        .args(["edit", "--age", RECIPIENT])
+        .arg(&new)));
+    let back = ok(run(sandbox.secrets_with_key().arg("decrypt").arg(&new)));
+    assert_eq!(back, b"token");
+}

@@ -213,8 +213,12 @@ fn run_editor(editor: &[String], file: &Path) -> anyhow::Result<()> {
 }
 
 /// The content of a new file: an example value, under a comment where the format has
-/// `#` comments.
+/// `#` comments; nothing for a binary file.
 fn template(format: FileFormat) -> anyhow::Result<Vec<u8>> {
+    if format == FileFormat::Binary {
+        // The whole text is the secret: a hint would be encrypted with it.
+        return Ok(Vec::new());
+    }
     let example = Plain::Map(vec![(
         "example_key".into(),
         Plain::Scalar(Scalar::str("example value")),
