@@ -8,6 +8,17 @@ use anyhow::Context;
 use super::child;
 use super::{file_format, OpenArgs, TypeArg};
 
+/// The encrypted file and the command, for `exec-env` and `exec-file`.
+#[derive(clap::Args)]
+pub struct Target {
+    /// The encrypted file
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The command, after `--` (for exec-file, {} stands for the plaintext's path)
+    #[arg(value_name = "COMMAND", required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
+}
+
 /// Run a command with the file's values as environment variables
 ///
 /// Top-level keys become variable names; nested values are flattened as sops flattens its
@@ -16,12 +27,8 @@ use super::{file_format, OpenArgs, TypeArg};
 /// are. The command's exit status is secrets' exit status; signals are passed on to it.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The encrypted file
-    #[arg(value_name = "FILE")]
-    file: PathBuf,
-    /// The command, after `--`
-    #[arg(value_name = "COMMAND", required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
-    command: Vec<String>,
+    #[command(flatten)]
+    target: Target,
     /// Give the command only the file's values, not secrets' own environment
     #[arg(long)]
     pristine: bool,
@@ -36,11 +43,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let format = file_format(args.input_type, &args.file);
-    let opened = args.open.open_file(&args.file, format)?;
+    let format = file_format(args.input_type, &args.target.file);
+    let opened = args.open.open_file(&args.target.file, format)?;
     let variables = secrets::env::variables(&opened.values()?)?;
     drop(opened);
-    let mut cmd = command(&args.command, |word| word.to_string());
+    let mut cmd = command(&args.target.command, |word| word.to_string());
     if args.pristine {
         cmd.env_clear();
     }
@@ -53,7 +60,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     child::install();
     let ended =
-        child::run(&mut cmd).with_context(|| format!("cannot run {:?}", args.command[0]))?;
+        child::run(&mut cmd).with_context(|| format!("cannot run {:?}", args.target.command[0]))?;
     child::exit_with(ended.code())
 }
 

@@ -1,13 +1,13 @@
 //! `secrets exec-file`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context;
 use secrets::decrypt::decrypt_file;
 use zeroize::Zeroizing;
 
 use super::child::{self, PrivateDir};
-use super::exec_env::command;
+use super::exec_env::{command, Target};
 use super::{warn, OpenArgs, TypeArg};
 
 /// Run a command with the decrypted file at a private path, given as {}
@@ -19,12 +19,8 @@ use super::{warn, OpenArgs, TypeArg};
 /// status is secrets' exit status; signals are passed on to it.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The encrypted file
-    #[arg(value_name = "FILE")]
-    file: PathBuf,
-    /// The command, after `--`; {} stands for the plaintext's path
-    #[arg(value_name = "COMMAND", required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
-    command: Vec<String>,
+    #[command(flatten)]
+    target: Target,
     /// Write a regular 0600 file instead of a FIFO (for commands that read it twice)
     #[arg(long)]
     no_fifo: bool,
@@ -42,7 +38,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let input_format = super::file_format(args.input_type, &args.file);
+    let input_format = super::file_format(args.input_type, &args.target.file);
     let output_format = args.output_type.map_or(input_format, Into::into);
     if args.filename.is_empty() || args.filename.contains('/') || args.filename == ".." {
         return Err(secrets::Error::Conflict(
@@ -50,7 +46,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         )
         .into());
     }
-    let bytes = secrets::io::read_input(&args.file)?;
+    let bytes = secrets::io::read_input(&args.target.file)?;
     let plaintext = decrypt_file(
         bytes,
         input_format,
@@ -59,7 +55,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         args.open.options(),
         None,
     )
-    .with_context(|| format!("cannot decrypt {}", args.file.display()))?;
+    .with_context(|| format!("cannot decrypt {}", args.target.file.display()))?;
     warn(&plaintext.warnings);
     let plaintext = Zeroizing::new(plaintext.bytes);
     child::install();
@@ -73,9 +69,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         fifo::serve(&path, plaintext)?;
     }
     let shown = path.to_string_lossy().into_owned();
-    let mut cmd = command(&args.command, |word| word.replace("{}", &shown));
+    let mut cmd = command(&args.target.command, |word| word.replace("{}", &shown));
     let ended =
-        child::run(&mut cmd).with_context(|| format!("cannot run {:?}", args.command[0]))?;
+        child::run(&mut cmd).with_context(|| format!("cannot run {:?}", args.target.command[0]))?;
     drop(dir);
     child::exit_with(ended.code())
 }
