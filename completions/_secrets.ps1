@@ -28,6 +28,11 @@ Register-ArgumentCompleter -Native -CommandName 'secrets' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('encrypt', 'encrypt', [CompletionResultType]::ParameterValue, 'Encrypt a plaintext file (values only; keys, comments and layout stay)')
             [CompletionResult]::new('decrypt', 'decrypt', [CompletionResultType]::ParameterValue, 'Decrypt a file to standard output (or in place, or to --output); several files to --output-dir or in place, their data keys recovered together')
+            [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Edit an encrypted file in your editor; only the values you change are re-encrypted')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Set one value of an encrypted file (only that value''s line changes, plus mac/lastmodified)')
+            [CompletionResult]::new('unset', 'unset', [CompletionResultType]::ParameterValue, 'Remove one key or list item from an encrypted file (only its lines change)')
+            [CompletionResult]::new('exec-env', 'exec-env', [CompletionResultType]::ParameterValue, 'Run a command with the file''s values as environment variables')
+            [CompletionResult]::new('exec-file', 'exec-file', [CompletionResultType]::ParameterValue, 'Run a command with the decrypted file at a private path, given as {}')
             [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Generate a new data key and encrypt every value again with it')
             [CompletionResult]::new('updatekeys', 'updatekeys', [CompletionResultType]::ParameterValue, 'Re-wrap files'' data keys for the recipients .sops.yaml names now (values untouched)')
             [CompletionResult]::new('groups', 'groups', [CompletionResultType]::ParameterValue, 'Add or delete key groups (Shamir secret sharing: any N groups recover the data key)')
@@ -89,6 +94,77 @@ Register-ArgumentCompleter -Native -CommandName 'secrets' -ScriptBlock {
             [CompletionResult]::new('--ignore-mac', '--ignore-mac', [CompletionResultType]::ParameterName, 'Do not verify the MAC (only for files whose content you trust)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'secrets;edit' {
+            [CompletionResult]::new('--input-type', '--input-type', [CompletionResultType]::ParameterName, 'Format of the file, instead of guessing it from its name')
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'age recipients, comma-separated: age1…, ssh-ed25519 …, ssh-rsa …, plugin recipients')
+            [CompletionResult]::new('--age', '--age', [CompletionResultType]::ParameterName, 'age recipients, comma-separated: age1…, ssh-ed25519 …, ssh-rsa …, plugin recipients')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'PGP fingerprints, comma-separated (gpg must have their public keys)')
+            [CompletionResult]::new('--pgp', '--pgp', [CompletionResultType]::ParameterName, 'PGP fingerprints, comma-separated (gpg must have their public keys)')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'AWS KMS key ARNs, comma-separated; ARN+ROLE_ARN uses that role')
+            [CompletionResult]::new('--kms', '--kms', [CompletionResultType]::ParameterName, 'AWS KMS key ARNs, comma-separated; ARN+ROLE_ARN uses that role')
+            [CompletionResult]::new('--gcp-kms', '--gcp-kms', [CompletionResultType]::ParameterName, 'GCP KMS key resource IDs, comma-separated')
+            [CompletionResult]::new('--azure-kv', '--azure-kv', [CompletionResultType]::ParameterName, 'Azure Key Vault key URLs (https://VAULT/keys/NAME[/VERSION]), comma-separated')
+            [CompletionResult]::new('--hc-vault-transit', '--hc-vault-transit', [CompletionResultType]::ParameterName, 'Vault transit key URIs (https://HOST:8200/v1/MOUNT/keys/NAME), comma-separated')
+            [CompletionResult]::new('--aws-profile', '--aws-profile', [CompletionResultType]::ParameterName, 'The AWS profile to use for the KMS keys')
+            [CompletionResult]::new('--encryption-context', '--encryption-context', [CompletionResultType]::ParameterName, 'The encryption context of the KMS keys: key:value pairs, comma-separated')
+            [CompletionResult]::new('--unencrypted-suffix', '--unencrypted-suffix', [CompletionResultType]::ParameterName, 'Keep values under keys ending with this suffix in plaintext [default: _unencrypted]')
+            [CompletionResult]::new('--encrypted-suffix', '--encrypted-suffix', [CompletionResultType]::ParameterName, 'Encrypt only values under keys ending with this suffix')
+            [CompletionResult]::new('--unencrypted-regex', '--unencrypted-regex', [CompletionResultType]::ParameterName, 'Keep values under keys matching this regex in plaintext')
+            [CompletionResult]::new('--encrypted-regex', '--encrypted-regex', [CompletionResultType]::ParameterName, 'Encrypt only values under keys matching this regex')
+            [CompletionResult]::new('--unencrypted-comment-regex', '--unencrypted-comment-regex', [CompletionResultType]::ParameterName, 'Keep values after a comment matching this regex in plaintext')
+            [CompletionResult]::new('--encrypted-comment-regex', '--encrypted-comment-regex', [CompletionResultType]::ParameterName, 'Encrypt only values after a comment matching this regex')
+            [CompletionResult]::new('--decryption-order', '--decryption-order', [CompletionResultType]::ParameterName, 'Key types to try first, comma-separated (e.g. age,pgp)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The .sops.yaml to use, instead of the first one found from the current directory up')
+            [CompletionResult]::new('--ignore-mac', '--ignore-mac', [CompletionResultType]::ParameterName, 'Do not verify the MAC (only for files whose content you trust)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'secrets;set' {
+            [CompletionResult]::new('--input-type', '--input-type', [CompletionResultType]::ParameterName, 'Format of the file, instead of guessing it from its name')
+            [CompletionResult]::new('--decryption-order', '--decryption-order', [CompletionResultType]::ParameterName, 'Key types to try first, comma-separated (e.g. age,pgp)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The .sops.yaml to use, instead of the first one found from the current directory up')
+            [CompletionResult]::new('--ignore-mac', '--ignore-mac', [CompletionResultType]::ParameterName, 'Do not verify the MAC (only for files whose content you trust)')
+            [CompletionResult]::new('--value-stdin', '--value-stdin', [CompletionResultType]::ParameterName, 'Read the value (JSON) from standard input')
+            [CompletionResult]::new('--value-file', '--value-file', [CompletionResultType]::ParameterName, 'VALUE is a file to read the value (JSON) from')
+            [CompletionResult]::new('--idempotent', '--idempotent', [CompletionResultType]::ParameterName, 'Do not write the file when the value is already there')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'secrets;unset' {
+            [CompletionResult]::new('--input-type', '--input-type', [CompletionResultType]::ParameterName, 'Format of the file, instead of guessing it from its name')
+            [CompletionResult]::new('--decryption-order', '--decryption-order', [CompletionResultType]::ParameterName, 'Key types to try first, comma-separated (e.g. age,pgp)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The .sops.yaml to use, instead of the first one found from the current directory up')
+            [CompletionResult]::new('--ignore-mac', '--ignore-mac', [CompletionResultType]::ParameterName, 'Do not verify the MAC (only for files whose content you trust)')
+            [CompletionResult]::new('--idempotent', '--idempotent', [CompletionResultType]::ParameterName, 'Succeed without writing when the path is not in the file')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'secrets;exec-env' {
+            [CompletionResult]::new('--input-type', '--input-type', [CompletionResultType]::ParameterName, 'Format of the file, instead of guessing it from its name')
+            [CompletionResult]::new('--decryption-order', '--decryption-order', [CompletionResultType]::ParameterName, 'Key types to try first, comma-separated (e.g. age,pgp)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The .sops.yaml to use, instead of the first one found from the current directory up')
+            [CompletionResult]::new('--pristine', '--pristine', [CompletionResultType]::ParameterName, 'Give the command only the file''s values, not secrets'' own environment')
+            [CompletionResult]::new('--same-process', '--same-process', [CompletionResultType]::ParameterName, 'Replace secrets by the command (exec) instead of running it as a child')
+            [CompletionResult]::new('--ignore-mac', '--ignore-mac', [CompletionResultType]::ParameterName, 'Do not verify the MAC (only for files whose content you trust)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'secrets;exec-file' {
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Name of the plaintext file')
+            [CompletionResult]::new('--input-type', '--input-type', [CompletionResultType]::ParameterName, 'Format of the file, instead of guessing it from its name')
+            [CompletionResult]::new('--output-type', '--output-type', [CompletionResultType]::ParameterName, 'Format of the plaintext (default: the file''s)')
+            [CompletionResult]::new('--decryption-order', '--decryption-order', [CompletionResultType]::ParameterName, 'Key types to try first, comma-separated (e.g. age,pgp)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The .sops.yaml to use, instead of the first one found from the current directory up')
+            [CompletionResult]::new('--no-fifo', '--no-fifo', [CompletionResultType]::ParameterName, 'Write a regular 0600 file instead of a FIFO (for commands that read it twice)')
+            [CompletionResult]::new('--ignore-mac', '--ignore-mac', [CompletionResultType]::ParameterName, 'Do not verify the MAC (only for files whose content you trust)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'secrets;rotate' {
@@ -255,6 +331,11 @@ Register-ArgumentCompleter -Native -CommandName 'secrets' -ScriptBlock {
         'secrets;help' {
             [CompletionResult]::new('encrypt', 'encrypt', [CompletionResultType]::ParameterValue, 'Encrypt a plaintext file (values only; keys, comments and layout stay)')
             [CompletionResult]::new('decrypt', 'decrypt', [CompletionResultType]::ParameterValue, 'Decrypt a file to standard output (or in place, or to --output); several files to --output-dir or in place, their data keys recovered together')
+            [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Edit an encrypted file in your editor; only the values you change are re-encrypted')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Set one value of an encrypted file (only that value''s line changes, plus mac/lastmodified)')
+            [CompletionResult]::new('unset', 'unset', [CompletionResultType]::ParameterValue, 'Remove one key or list item from an encrypted file (only its lines change)')
+            [CompletionResult]::new('exec-env', 'exec-env', [CompletionResultType]::ParameterValue, 'Run a command with the file''s values as environment variables')
+            [CompletionResult]::new('exec-file', 'exec-file', [CompletionResultType]::ParameterValue, 'Run a command with the decrypted file at a private path, given as {}')
             [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Generate a new data key and encrypt every value again with it')
             [CompletionResult]::new('updatekeys', 'updatekeys', [CompletionResultType]::ParameterValue, 'Re-wrap files'' data keys for the recipients .sops.yaml names now (values untouched)')
             [CompletionResult]::new('groups', 'groups', [CompletionResultType]::ParameterValue, 'Add or delete key groups (Shamir secret sharing: any N groups recover the data key)')
@@ -273,6 +354,21 @@ Register-ArgumentCompleter -Native -CommandName 'secrets' -ScriptBlock {
             break
         }
         'secrets;help;decrypt' {
+            break
+        }
+        'secrets;help;edit' {
+            break
+        }
+        'secrets;help;set' {
+            break
+        }
+        'secrets;help;unset' {
+            break
+        }
+        'secrets;help;exec-env' {
+            break
+        }
+        'secrets;help;exec-file' {
             break
         }
         'secrets;help;rotate' {

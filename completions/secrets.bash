@@ -28,8 +28,17 @@ _secrets() {
             secrets,diff)
                 cmd="secrets__subcmd__diff"
                 ;;
+            secrets,edit)
+                cmd="secrets__subcmd__edit"
+                ;;
             secrets,encrypt)
                 cmd="secrets__subcmd__encrypt"
+                ;;
+            secrets,exec-env)
+                cmd="secrets__subcmd__exec__subcmd__env"
+                ;;
+            secrets,exec-file)
+                cmd="secrets__subcmd__exec__subcmd__file"
                 ;;
             secrets,filestatus)
                 cmd="secrets__subcmd__filestatus"
@@ -54,6 +63,12 @@ _secrets() {
                 ;;
             secrets,rotate)
                 cmd="secrets__subcmd__rotate"
+                ;;
+            secrets,set)
+                cmd="secrets__subcmd__set"
+                ;;
+            secrets,unset)
+                cmd="secrets__subcmd__unset"
                 ;;
             secrets,updatekeys)
                 cmd="secrets__subcmd__updatekeys"
@@ -88,8 +103,17 @@ _secrets() {
             secrets__subcmd__help,diff)
                 cmd="secrets__subcmd__help__subcmd__diff"
                 ;;
+            secrets__subcmd__help,edit)
+                cmd="secrets__subcmd__help__subcmd__edit"
+                ;;
             secrets__subcmd__help,encrypt)
                 cmd="secrets__subcmd__help__subcmd__encrypt"
+                ;;
+            secrets__subcmd__help,exec-env)
+                cmd="secrets__subcmd__help__subcmd__exec__subcmd__env"
+                ;;
+            secrets__subcmd__help,exec-file)
+                cmd="secrets__subcmd__help__subcmd__exec__subcmd__file"
                 ;;
             secrets__subcmd__help,filestatus)
                 cmd="secrets__subcmd__help__subcmd__filestatus"
@@ -115,6 +139,12 @@ _secrets() {
             secrets__subcmd__help,rotate)
                 cmd="secrets__subcmd__help__subcmd__rotate"
                 ;;
+            secrets__subcmd__help,set)
+                cmd="secrets__subcmd__help__subcmd__set"
+                ;;
+            secrets__subcmd__help,unset)
+                cmd="secrets__subcmd__help__subcmd__unset"
+                ;;
             secrets__subcmd__help,updatekeys)
                 cmd="secrets__subcmd__help__subcmd__updatekeys"
                 ;;
@@ -131,7 +161,7 @@ _secrets() {
 
     case "${cmd}" in
         secrets)
-            opts="-h -V --config --help --version encrypt decrypt rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help"
+            opts="-h -V --config --help --version encrypt decrypt edit set unset exec-env exec-file rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -264,6 +294,100 @@ _secrets() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        secrets__subcmd__edit)
+            opts="-a -p -k -h --input-type --age --pgp --kms --gcp-kms --azure-kv --hc-vault-transit --aws-profile --encryption-context --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --ignore-mac --decryption-order --config --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --input-type)
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
+                    return 0
+                    ;;
+                --age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pgp)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gcp-kms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --azure-kv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hc-vault-transit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --aws-profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unencrypted-suffix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encrypted-suffix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unencrypted-regex)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encrypted-regex)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unencrypted-comment-regex)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encrypted-comment-regex)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --decryption-order)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         secrets__subcmd__encrypt)
             opts="-i -a -p -k -h --input-type --output-type --filename-override --in-place --output --force --age --pgp --kms --gcp-kms --azure-kv --hc-vault-transit --aws-profile --encryption-context --shamir-secret-sharing-threshold --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -356,6 +480,66 @@ _secrets() {
                     return 0
                     ;;
                 --encrypted-comment-regex)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        secrets__subcmd__exec__subcmd__env)
+            opts="-h --pristine --same-process --input-type --ignore-mac --decryption-order --config --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --input-type)
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
+                    return 0
+                    ;;
+                --decryption-order)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        secrets__subcmd__exec__subcmd__file)
+            opts="-h --no-fifo --filename --input-type --output-type --ignore-mac --decryption-order --config --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --filename)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --input-type)
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
+                    return 0
+                    ;;
+                --output-type)
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
+                    return 0
+                    ;;
+                --decryption-order)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -601,7 +785,7 @@ _secrets() {
             return 0
             ;;
         secrets__subcmd__help)
-            opts="encrypt decrypt rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help"
+            opts="encrypt decrypt edit set unset exec-env exec-file rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -670,7 +854,49 @@ _secrets() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        secrets__subcmd__help__subcmd__edit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         secrets__subcmd__help__subcmd__encrypt)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        secrets__subcmd__help__subcmd__exec__subcmd__env)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        secrets__subcmd__help__subcmd__exec__subcmd__file)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -811,6 +1037,34 @@ _secrets() {
             return 0
             ;;
         secrets__subcmd__help__subcmd__rotate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        secrets__subcmd__help__subcmd__set)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        secrets__subcmd__help__subcmd__unset)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -981,6 +1235,58 @@ _secrets() {
                     ;;
                 --encryption-context)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --decryption-order)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        secrets__subcmd__set)
+            opts="-h --input-type --ignore-mac --decryption-order --value-stdin --value-file --idempotent --config --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --input-type)
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
+                    return 0
+                    ;;
+                --decryption-order)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        secrets__subcmd__unset)
+            opts="-h --input-type --ignore-mac --decryption-order --idempotent --config --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --input-type)
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --decryption-order)

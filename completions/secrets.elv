@@ -25,6 +25,11 @@ set edit:completion:arg-completer[secrets] = {|@words|
             cand --version 'Print version'
             cand encrypt 'Encrypt a plaintext file (values only; keys, comments and layout stay)'
             cand decrypt 'Decrypt a file to standard output (or in place, or to --output); several files to --output-dir or in place, their data keys recovered together'
+            cand edit 'Edit an encrypted file in your editor; only the values you change are re-encrypted'
+            cand set 'Set one value of an encrypted file (only that value''s line changes, plus mac/lastmodified)'
+            cand unset 'Remove one key or list item from an encrypted file (only its lines change)'
+            cand exec-env 'Run a command with the file''s values as environment variables'
+            cand exec-file 'Run a command with the decrypted file at a private path, given as {}'
             cand rotate 'Generate a new data key and encrypt every value again with it'
             cand updatekeys 'Re-wrap files'' data keys for the recipients .sops.yaml names now (values untouched)'
             cand groups 'Add or delete key groups (Shamir secret sharing: any N groups recover the data key)'
@@ -84,6 +89,72 @@ set edit:completion:arg-completer[secrets] = {|@words|
             cand --ignore-mac 'Do not verify the MAC (only for files whose content you trust)'
             cand -h 'Print help'
             cand --help 'Print help'
+        }
+        &'secrets;edit'= {
+            cand --input-type 'Format of the file, instead of guessing it from its name'
+            cand -a 'age recipients, comma-separated: age1…, ssh-ed25519 …, ssh-rsa …, plugin recipients'
+            cand --age 'age recipients, comma-separated: age1…, ssh-ed25519 …, ssh-rsa …, plugin recipients'
+            cand -p 'PGP fingerprints, comma-separated (gpg must have their public keys)'
+            cand --pgp 'PGP fingerprints, comma-separated (gpg must have their public keys)'
+            cand -k 'AWS KMS key ARNs, comma-separated; ARN+ROLE_ARN uses that role'
+            cand --kms 'AWS KMS key ARNs, comma-separated; ARN+ROLE_ARN uses that role'
+            cand --gcp-kms 'GCP KMS key resource IDs, comma-separated'
+            cand --azure-kv 'Azure Key Vault key URLs (https://VAULT/keys/NAME[/VERSION]), comma-separated'
+            cand --hc-vault-transit 'Vault transit key URIs (https://HOST:8200/v1/MOUNT/keys/NAME), comma-separated'
+            cand --aws-profile 'The AWS profile to use for the KMS keys'
+            cand --encryption-context 'The encryption context of the KMS keys: key:value pairs, comma-separated'
+            cand --unencrypted-suffix 'Keep values under keys ending with this suffix in plaintext [default: _unencrypted]'
+            cand --encrypted-suffix 'Encrypt only values under keys ending with this suffix'
+            cand --unencrypted-regex 'Keep values under keys matching this regex in plaintext'
+            cand --encrypted-regex 'Encrypt only values under keys matching this regex'
+            cand --unencrypted-comment-regex 'Keep values after a comment matching this regex in plaintext'
+            cand --encrypted-comment-regex 'Encrypt only values after a comment matching this regex'
+            cand --decryption-order 'Key types to try first, comma-separated (e.g. age,pgp)'
+            cand --config 'The .sops.yaml to use, instead of the first one found from the current directory up'
+            cand --ignore-mac 'Do not verify the MAC (only for files whose content you trust)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'secrets;set'= {
+            cand --input-type 'Format of the file, instead of guessing it from its name'
+            cand --decryption-order 'Key types to try first, comma-separated (e.g. age,pgp)'
+            cand --config 'The .sops.yaml to use, instead of the first one found from the current directory up'
+            cand --ignore-mac 'Do not verify the MAC (only for files whose content you trust)'
+            cand --value-stdin 'Read the value (JSON) from standard input'
+            cand --value-file 'VALUE is a file to read the value (JSON) from'
+            cand --idempotent 'Do not write the file when the value is already there'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'secrets;unset'= {
+            cand --input-type 'Format of the file, instead of guessing it from its name'
+            cand --decryption-order 'Key types to try first, comma-separated (e.g. age,pgp)'
+            cand --config 'The .sops.yaml to use, instead of the first one found from the current directory up'
+            cand --ignore-mac 'Do not verify the MAC (only for files whose content you trust)'
+            cand --idempotent 'Succeed without writing when the path is not in the file'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'secrets;exec-env'= {
+            cand --input-type 'Format of the file, instead of guessing it from its name'
+            cand --decryption-order 'Key types to try first, comma-separated (e.g. age,pgp)'
+            cand --config 'The .sops.yaml to use, instead of the first one found from the current directory up'
+            cand --pristine 'Give the command only the file''s values, not secrets'' own environment'
+            cand --same-process 'Replace secrets by the command (exec) instead of running it as a child'
+            cand --ignore-mac 'Do not verify the MAC (only for files whose content you trust)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'secrets;exec-file'= {
+            cand --filename 'Name of the plaintext file'
+            cand --input-type 'Format of the file, instead of guessing it from its name'
+            cand --output-type 'Format of the plaintext (default: the file''s)'
+            cand --decryption-order 'Key types to try first, comma-separated (e.g. age,pgp)'
+            cand --config 'The .sops.yaml to use, instead of the first one found from the current directory up'
+            cand --no-fifo 'Write a regular 0600 file instead of a FIFO (for commands that read it twice)'
+            cand --ignore-mac 'Do not verify the MAC (only for files whose content you trust)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'secrets;rotate'= {
             cand --output 'Write the result to this file instead of standard output'
@@ -232,6 +303,11 @@ set edit:completion:arg-completer[secrets] = {|@words|
         &'secrets;help'= {
             cand encrypt 'Encrypt a plaintext file (values only; keys, comments and layout stay)'
             cand decrypt 'Decrypt a file to standard output (or in place, or to --output); several files to --output-dir or in place, their data keys recovered together'
+            cand edit 'Edit an encrypted file in your editor; only the values you change are re-encrypted'
+            cand set 'Set one value of an encrypted file (only that value''s line changes, plus mac/lastmodified)'
+            cand unset 'Remove one key or list item from an encrypted file (only its lines change)'
+            cand exec-env 'Run a command with the file''s values as environment variables'
+            cand exec-file 'Run a command with the decrypted file at a private path, given as {}'
             cand rotate 'Generate a new data key and encrypt every value again with it'
             cand updatekeys 'Re-wrap files'' data keys for the recipients .sops.yaml names now (values untouched)'
             cand groups 'Add or delete key groups (Shamir secret sharing: any N groups recover the data key)'
@@ -248,6 +324,16 @@ set edit:completion:arg-completer[secrets] = {|@words|
         &'secrets;help;encrypt'= {
         }
         &'secrets;help;decrypt'= {
+        }
+        &'secrets;help;edit'= {
+        }
+        &'secrets;help;set'= {
+        }
+        &'secrets;help;unset'= {
+        }
+        &'secrets;help;exec-env'= {
+        }
+        &'secrets;help;exec-file'= {
         }
         &'secrets;help;rotate'= {
         }

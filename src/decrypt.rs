@@ -2,7 +2,7 @@
 //! plaintext (in its original spelling where the file records one), the MAC is verified, and
 //! the metadata block removed.
 
-use crate::crypto::{is_encrypted, DataKey, EncryptedValue, Mac, ValueCipher};
+use crate::crypto::{is_encrypted, DataKey, EncryptedValue, IvStash, Mac, ValueCipher};
 use crate::encrypt::{layout_aad, mac_aad};
 use crate::error::Error;
 use crate::format::{FileFormat, Format};
@@ -33,9 +33,16 @@ pub struct Decrypted {
     spellings: Vec<Option<Zeroizing<Vec<u8>>>>,
     /// Things the user should know (comments that could not be decrypted).
     pub warnings: Vec<String>,
+    /// The IV of every decrypted value, for [`crate::encrypt::reencrypt`].
+    stash: IvStash,
 }
 
 impl Decrypted {
+    /// The IVs of the decrypted values, so that re-encrypting keeps unchanged ciphertexts.
+    pub fn stash(&self) -> &IvStash {
+        &self.stash
+    }
+
     /// The documents as plain trees (comments left out); `format` is the one `doc` was
     /// parsed with.
     pub fn documents(&self, format: &dyn Format, doc: &Document) -> Vec<Plain> {
@@ -103,6 +110,7 @@ pub fn decrypt(
         spellings: vec![None; doc.leaves.len()],
         patches: Vec::new(),
         warnings: Vec::new(),
+        stash: IvStash::default(),
     };
     doc.try_walk(|visit| run.visit(visit))?;
     let computed = run.mac.finish();
@@ -116,6 +124,7 @@ pub fn decrypt(
         values: run.values,
         spellings: run.spellings,
         warnings: run.warnings,
+        stash: run.stash,
     })
 }
 
@@ -275,6 +284,7 @@ struct Run<'a> {
     spellings: Vec<Option<Zeroizing<Vec<u8>>>>,
     patches: Vec<Patch>,
     warnings: Vec<String>,
+    stash: IvStash,
 }
 
 impl Run<'_> {
@@ -290,13 +300,16 @@ impl Run<'_> {
                 let text = std::str::from_utf8(stored).unwrap_or_default();
                 // Where a tool attaches a comment is a matter of layout heuristics; another
                 // tool's choice is found among the document's other containers.
-                let decrypted = self.cipher.decrypt(text, aad.as_bytes()).ok().or_else(|| {
-                    container_aads(self.doc)
-                        .iter()
-                        .find_map(|other| self.cipher.decrypt(text, other.as_bytes()).ok())
-                });
+                let decrypted = match self.cipher.decrypt(text, aad.as_bytes()) {
+                    Ok(d) => Some((aad, d)),
+                    Err(_) => container_aads(self.doc).into_iter().find_map(|other| {
+                        let d = self.cipher.decrypt(text, other.as_bytes()).ok()?;
+                        Some((other, d))
+                    }),
+                };
                 match decrypted {
-                    Some(d) => {
+                    Some((aad, d)) => {
+                        self.remember(&aad, text, &d.type_name, &d.plaintext);
                         let patch = self.restore(v.leaf, text, Rendering::Comment(&d.plaintext))?;
                         self.patches.push(patch);
                     }
@@ -338,6 +351,7 @@ impl Run<'_> {
                     .cipher
                     .decrypt(stored, aad.as_bytes())
                     .map_err(&failure)?;
+                self.remember(&aad, stored, &d.type_name, &d.plaintext);
                 if d.type_name == "comment" {
                     // sops stores comments inside lists as list elements.
                     let patch = self.restore(v.leaf, stored, Rendering::Comment(&d.plaintext))?;
@@ -364,6 +378,13 @@ impl Run<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Keeps the IV of a decrypted value for re-encryption.
+    fn remember(&mut self, aad: &str, stored: &str, type_name: &str, plaintext: &[u8]) {
+        if let Ok(value) = EncryptedValue::parse(stored) {
+            self.stash.record(aad, type_name, plaintext, value.iv());
+        }
     }
 
     /// Records the plaintext of a value sops's tree holds, and its spelling in the file.

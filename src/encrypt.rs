@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use crate::crypto::{DataKey, IvDeriver, IvPath, Mac, ValueCipher};
+use crate::crypto::{DataKey, IvDeriver, IvPath, IvStash, Mac, ValueCipher};
 use crate::error::Error;
 use crate::format::{FileFormat, Format};
 use crate::keys::{self, RecipientGroups};
@@ -55,6 +55,60 @@ pub fn encrypt_file(
     recipients: &RecipientGroups,
     options: &EncryptOptions,
 ) -> Result<Encrypted, Error> {
+    let doc = plaintext_document(input, input_format, output_format)?;
+    let data_key = DataKey::generate();
+    let key_groups = keys::wrap(recipients, &data_key, options.shamir_threshold)?;
+    let keys = Keys {
+        data_key,
+        key_groups,
+    };
+    encrypt_as(
+        output_format,
+        &doc,
+        &keys,
+        options,
+        None,
+        IvStash::default(),
+    )
+}
+
+/// [`seal`] for a file of `format`: a binary file is one value, always encrypted, always in
+/// the MAC (as sops does), whatever the options say.
+fn encrypt_as(
+    format: FileFormat,
+    doc: &Document,
+    keys: &Keys,
+    options: &EncryptOptions,
+    previous: Option<&Metadata>,
+    stash: IvStash,
+) -> Result<Encrypted, Error> {
+    if format != FileFormat::Binary {
+        return seal(format.format(), doc, keys, options, previous, stash);
+    }
+    let whole = EncryptOptions {
+        crypt_rule: None,
+        mac_only_encrypted: false,
+        ..*options
+    };
+    let mut encrypted = seal(format.format(), doc, keys, &whole, previous, stash)?;
+    let default_rule = Some(CryptRule::default());
+    if options.crypt_rule.is_some() && options.crypt_rule != default_rule
+        || options.mac_only_encrypted
+    {
+        encrypted.warnings.push(
+            "crypt rules and --mac-only-encrypted do not apply to binary files: the whole file is encrypted".into(),
+        );
+    }
+    Ok(encrypted)
+}
+
+/// Parses a plaintext file of `input_format` as a document of `output_format` (converting
+/// the first document when they differ); an encrypted file is an error.
+pub fn plaintext_document(
+    input: Vec<u8>,
+    input_format: FileFormat,
+    output_format: FileFormat,
+) -> Result<Document, Error> {
     let mut doc = input_format.format().parse(input)?;
     if doc.has_metadata() {
         return Err(Error::AlreadyEncrypted);
@@ -72,29 +126,7 @@ pub fn encrypt_file(
         let text = output_format.format().emit(&first)?;
         doc = output_format.format().parse(text)?;
     }
-    let data_key = DataKey::generate();
-    let key_groups = keys::wrap(recipients, &data_key, options.shamir_threshold)?;
-    let keys = Keys {
-        data_key,
-        key_groups,
-    };
-    if output_format != FileFormat::Binary {
-        return encrypt(output_format.format(), &doc, &keys, options, None);
-    }
-    // A binary file is one value, always encrypted, always in the MAC (as sops does).
-    let whole = EncryptOptions {
-        crypt_rule: None,
-        mac_only_encrypted: false,
-        ..*options
-    };
-    let mut encrypted = encrypt(output_format.format(), &doc, &keys, &whole, None)?;
-    let default_rule = Some(CryptRule::default());
-    if options.crypt_rule != default_rule || options.mac_only_encrypted {
-        encrypted.warnings.push(
-            "crypt rules and --mac-only-encrypted do not apply to binary files: the whole file is encrypted".into(),
-        );
-    }
-    Ok(encrypted)
+    Ok(doc)
 }
 
 /// The AAD of the MAC: `lastmodified` as Go re-formats it (fraction dropped, offset kept).
@@ -125,6 +157,32 @@ pub fn encrypt(
     options: &EncryptOptions,
     previous: Option<&Metadata>,
 ) -> Result<Encrypted, Error> {
+    seal(format, doc, keys, options, previous, IvStash::default())
+}
+
+/// Encrypts `doc` again after a change, with the data key and metadata of its previous
+/// encryption: a value found in `stash` (the IVs its decryption saw) keeps its exact
+/// ciphertext, even where another tool chose the IV or the value moved to another list index;
+/// other values get deterministic IVs.
+pub fn reencrypt(
+    format: FileFormat,
+    doc: &Document,
+    keys: &Keys,
+    options: &EncryptOptions,
+    previous: &Metadata,
+    stash: &IvStash,
+) -> Result<Encrypted, Error> {
+    encrypt_as(format, doc, keys, options, Some(previous), stash.clone())
+}
+
+fn seal(
+    format: &dyn Format,
+    doc: &Document,
+    keys: &Keys,
+    options: &EncryptOptions,
+    previous: Option<&Metadata>,
+    stash: IvStash,
+) -> Result<Encrypted, Error> {
     if doc.has_metadata() {
         return Err(Error::AlreadyEncrypted);
     }
@@ -147,6 +205,7 @@ pub fn encrypt(
         warnings: Vec::new(),
         encrypted: vec![false; doc.leaves.len()],
         seen_ivs: HashSet::new(),
+        stash,
     };
     doc.try_walk(|visit| run.visit(visit))?;
     let Run {
@@ -254,6 +313,7 @@ struct Run<'a> {
     /// Which leaves were encrypted, for aliases that point at them.
     encrypted: Vec<bool>,
     seen_ivs: HashSet<[u8; 32]>,
+    stash: IvStash,
 }
 
 impl Run<'_> {
@@ -311,10 +371,19 @@ impl Run<'_> {
 
     /// Encrypts one value with its deterministic IV.
     fn seal(&mut self, v: &Visit<'_>, type_name: &str, plaintext: &[u8]) -> Result<String, Error> {
+        let aad = path::aad(v.path);
         let at = IvPath {
             document: v.document,
             segments: v.path,
         };
+        let derived = self.ivs.derive(at, type_name, plaintext, 0);
+        if let Some(iv) = self.stash.take(&aad, type_name, plaintext, &derived) {
+            if self.seen_ivs.insert(iv) {
+                return Ok(self
+                    .cipher
+                    .encrypt(plaintext, type_name, aad.as_bytes(), &iv));
+            }
+        }
         // Two leaves with the same place, type and value (duplicate keys, repeated
         // comments) still get distinct IVs, so each can have its own spelling.
         let mut occurrence = 0;
@@ -327,7 +396,7 @@ impl Run<'_> {
         };
         Ok(self
             .cipher
-            .encrypt(plaintext, type_name, path::aad(v.path).as_bytes(), &iv))
+            .encrypt(plaintext, type_name, aad.as_bytes(), &iv))
     }
 
     /// Records the original spelling when writing the value back would not reproduce it.

@@ -202,6 +202,15 @@ pub enum Error {
     /// The data cannot be written in the output format.
     #[error("{0}")]
     Emit(String),
+    /// A malformed `set`/`unset` path or value.
+    #[error("{0}")]
+    InvalidSet(String),
+    /// `edit` ended without a change.
+    #[error("file has not changed; nothing was written")]
+    FileUnchanged,
+    /// No editor could be started.
+    #[error("{0}")]
+    NoEditor(String),
 }
 
 impl Error {
@@ -234,6 +243,9 @@ impl Error {
             Error::EncryptionContext(_) => INVALID_KMS_ENCRYPTION_CONTEXT_FORMAT,
             Error::InvalidPath { .. } => INVALID_TREE_PATH_FORMAT,
             Error::Emit(_) => ERROR_DUMPING_TREE,
+            Error::InvalidSet(_) => INVALID_SET_FORMAT,
+            Error::FileUnchanged => FILE_HAS_NOT_BEEN_MODIFIED,
+            Error::NoEditor(_) => NO_EDITOR_FOUND,
         }
     }
 

@@ -26,11 +26,13 @@
 
 #![deny(missing_docs)]
 
+pub mod change;
 pub mod check;
 pub mod config;
 pub mod crypto;
 pub mod decrypt;
 pub mod encrypt;
+pub mod env;
 mod error;
 pub mod format;
 pub mod io;
@@ -41,6 +43,7 @@ pub mod metadata;
 pub mod path;
 pub mod plain;
 pub mod rewrap;
+pub mod rewrite;
 pub mod rotate;
 pub mod rules;
 pub mod scan;

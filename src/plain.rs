@@ -137,12 +137,34 @@ pub fn documents(format: &dyn Format, doc: &Document, values: &dyn Values) -> Ve
         .collect()
 }
 
+/// Every document of `doc` as a plain tree of the typed values sops holds (a JSON number is
+/// a float, whatever its digits), for printing values as sops prints them.
+pub fn typed_documents(doc: &Document, values: &dyn Values) -> Vec<Plain> {
+    let typed = |v: Scalar, _: &[u8]| Plain::Scalar(v);
+    doc.branches
+        .iter()
+        .map(|root| build(doc, NodeRef::from(root), values, &typed))
+        .collect()
+}
+
 /// The plain tree of one node.
 pub fn node(format: &dyn Format, doc: &Document, node: NodeRef<'_>, values: &dyn Values) -> Plain {
+    build(doc, node, values, &|v, spelling| {
+        format.plain_value(v, spelling)
+    })
+}
+
+/// The plain tree of one node, with `plain` making a value and its spelling plain.
+fn build(
+    doc: &Document,
+    node: NodeRef<'_>,
+    values: &dyn Values,
+    plain: &dyn Fn(Scalar, &[u8]) -> Plain,
+) -> Plain {
     let leaf = |id: LeafId| {
         values
             .value(doc, id)
-            .map(|v| format.plain_value(v, values.spelling(doc, id)))
+            .map(|v| plain(v, values.spelling(doc, id)))
     };
     match node {
         NodeRef::Map(items) => Plain::Map(
@@ -155,7 +177,7 @@ pub fn node(format: &dyn Format, doc: &Document, node: NodeRef<'_>, values: &dyn
                         None
                     }
                     MapItem::Pair(k, v) => {
-                        Some((k.clone(), self::node(format, doc, NodeRef::from(v), values)))
+                        Some((k.clone(), build(doc, NodeRef::from(v), values, plain)))
                     }
                     MapItem::Comment(_) => None,
                 })
@@ -166,7 +188,7 @@ pub fn node(format: &dyn Format, doc: &Document, node: NodeRef<'_>, values: &dyn
                 .iter()
                 .filter_map(|n| match n {
                     Node::Leaf(id) => leaf(*id),
-                    n => Some(self::node(format, doc, NodeRef::from(n), values)),
+                    n => Some(build(doc, NodeRef::from(n), values, plain)),
                 })
                 .collect(),
         ),

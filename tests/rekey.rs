@@ -17,37 +17,6 @@ fn rule(recipients: &[&str]) -> String {
     format!("creation_rules:\n  - age: {}\n", recipients.join(","))
 }
 
-/// Lines of `old` and `new` that a line diff removes and adds (longest common subsequence).
-fn changed_lines(old: &str, new: &str) -> (Vec<String>, Vec<String>) {
-    let a: Vec<&str> = old.lines().collect();
-    let b: Vec<&str> = new.lines().collect();
-    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
-        }
-    }
-    let (mut removed, mut added) = (Vec::new(), Vec::new());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() || j < b.len() {
-        if i < a.len() && j < b.len() && a[i] == b[j] {
-            i += 1;
-            j += 1;
-        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            added.push(b[j].to_string());
-            j += 1;
-        } else {
-            removed.push(a[i].to_string());
-            i += 1;
-        }
-    }
-    (removed, added)
-}
-
 /// The lines of an age key entry in a YAML metadata block.
 fn entry_lines(text: &str, recipient: &str) -> Vec<String> {
     let lines: Vec<&str> = text.lines().collect();

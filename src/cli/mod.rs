@@ -2,10 +2,14 @@
 
 mod batch;
 mod check;
+mod child;
 mod completions;
 mod decrypt;
 mod diff;
+mod edit;
 mod encrypt;
+mod exec_env;
+mod exec_file;
 mod filestatus;
 mod git;
 mod gitsetup;
@@ -14,6 +18,8 @@ mod keygen;
 mod merge;
 mod recipients;
 mod rotate;
+mod set;
+mod unset;
 mod updatekeys;
 
 use std::io::Write;
@@ -22,8 +28,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrets::config::Discovered;
+use secrets::decrypt::DecryptOptions;
 use secrets::format::FileFormat;
 use secrets::keys::Keyring;
+use secrets::rewrite::Opened;
 use secrets::rules::CryptRule;
 use secrets::Error;
 
@@ -48,6 +56,11 @@ pub struct Cli {
 enum Command {
     Encrypt(Box<encrypt::Args>),
     Decrypt(decrypt::Args),
+    Edit(edit::Args),
+    Set(set::Args),
+    Unset(unset::Args),
+    ExecEnv(exec_env::Args),
+    ExecFile(exec_file::Args),
     Rotate(rotate::Args),
     Updatekeys(updatekeys::Args),
     #[command(subcommand)]
@@ -109,6 +122,11 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Command::Encrypt(args) => encrypt::run(*args, &cli.globals),
         Command::Decrypt(args) => decrypt::run(args),
+        Command::Edit(args) => edit::run(args, &cli.globals),
+        Command::Set(args) => set::run(args),
+        Command::Unset(args) => unset::run(args),
+        Command::ExecEnv(args) => exec_env::run(args),
+        Command::ExecFile(args) => exec_file::run(args),
         Command::Rotate(args) => rotate::run(args, &cli.globals),
         Command::Updatekeys(args) => updatekeys::run(args, &cli.globals),
         Command::Groups(command) => groups::run(command),
@@ -137,6 +155,12 @@ fn one_line(err: &anyhow::Error) -> String {
 
 /// Prints an error as one line and returns its exit code.
 fn report(err: &anyhow::Error) -> i32 {
+    if let Some(exit) = err.downcast_ref::<child::Exit>() {
+        if let Some(message) = &exit.message {
+            eprintln!("secrets: {message}");
+        }
+        return exit.code;
+    }
     eprintln!("secrets: {}", one_line(err));
     err.chain()
         .find_map(|e| e.downcast_ref::<Error>())
@@ -341,5 +365,37 @@ impl CryptRuleArgs {
             .into());
         }
         Ok(given.into_iter().next())
+    }
+}
+
+/// How to open an encrypted file.
+#[derive(Args)]
+struct OpenArgs {
+    /// Do not verify the MAC (only for files whose content you trust)
+    #[arg(long)]
+    ignore_mac: bool,
+    /// Key types to try first, comma-separated (e.g. age,pgp)
+    #[arg(long, env = "SOPS_DECRYPTION_ORDER", value_name = "TYPES")]
+    decryption_order: Option<String>,
+}
+
+impl OpenArgs {
+    fn keyring(&self) -> anyhow::Result<Keyring> {
+        keyring(self.decryption_order.as_deref())
+    }
+
+    fn options(&self) -> DecryptOptions {
+        DecryptOptions {
+            ignore_mac: self.ignore_mac,
+        }
+    }
+
+    /// Reads and decrypts an encrypted file, keeping what re-encrypting it needs.
+    fn open_file(&self, file: &Path, format: FileFormat) -> anyhow::Result<Opened> {
+        let bytes = secrets::io::read_input(file)?;
+        let opened = Opened::open(bytes, format, &self.keyring()?, self.options())
+            .with_context(|| format!("cannot decrypt {}", file.display()))?;
+        warn(&opened.warnings);
+        Ok(opened)
     }
 }

@@ -10,11 +10,15 @@
 //! dotenv libraries read it (`KEY="line 1` / `line 2"`). The value is still the verbatim
 //! text, quotes and line breaks included, so sops reads the encrypted file the same way.
 
+mod change;
+
 use std::ops::Range;
 
 use super::Format;
+use crate::change::Change;
 use crate::error::Error;
 use crate::metadata::{self, EmptyList, Metadata};
+use crate::path::PathSeg;
 use crate::plain::Plain;
 use crate::tree::{Document, Leaf, LeafKind, MapItem, Node, Patch, Rendering, Style};
 use crate::value::Scalar;
@@ -196,6 +200,15 @@ impl Format for Dotenv {
             out.push(b'\n');
         }
         Ok(out)
+    }
+
+    fn change(
+        &self,
+        doc: &Document,
+        path: &[PathSeg],
+        change: Change<'_>,
+    ) -> Result<Vec<Patch>, Error> {
+        change::change(doc, path, change)
     }
 }
 

@@ -1,11 +1,15 @@
 //! JSON (SOPS_FORMAT.md §6.2): key order and duplicate keys kept, every number a float (as
 //! sops reads JSON), the metadata as a last `"sops"` member of the root object.
 
+mod change;
+
 use std::ops::Range;
 
 use super::Format;
+use crate::change::Change;
 use crate::error::Error;
 use crate::metadata::{EmptyList, Metadata, SOPS_KEY};
+use crate::path::PathSeg;
 use crate::plain::{number_kind, Plain};
 use crate::tree::{Document, Leaf, LeafKind, MapItem, Node, Patch, Quote, Rendering, Style};
 use crate::value::{go_format_float, Scalar};
@@ -182,6 +186,15 @@ impl Format for Json {
         write_value(&mut out, &floats_as_floats(value), Some(("\t", "\n")), 0)?;
         out.push('\n');
         Ok(out.into_bytes())
+    }
+
+    fn change(
+        &self,
+        doc: &Document,
+        path: &[PathSeg],
+        change: Change<'_>,
+    ) -> Result<Vec<Patch>, Error> {
+        change::change(doc, path, change)
     }
 
     fn plain_value(&self, value: Scalar, spelling: &[u8]) -> Plain {

@@ -7,8 +7,10 @@ use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
 
+use crate::change::Change;
 use crate::error::Error;
 use crate::metadata::Metadata;
+use crate::path::PathSeg;
 use crate::plain::{self, Plain};
 use crate::tree::{Document, Leaf, Patch, Rendering, Style};
 use crate::value::Scalar;
@@ -54,6 +56,21 @@ pub trait Format: Send + Sync {
     /// Writes a plain tree as a new file of this format (used by `--extract` and
     /// conversions, where there is no original layout to keep).
     fn emit(&self, value: &Plain) -> Result<Vec<u8>, Error>;
+
+    /// Patches that make one change at `path` of the first document of a plaintext file, in
+    /// the file's own layout (`set` and `unset`; see [`crate::change`]). A map key in the
+    /// path names its first entry with that key.
+    fn change(
+        &self,
+        doc: &Document,
+        path: &[PathSeg],
+        change: Change<'_>,
+    ) -> Result<Vec<Patch>, Error> {
+        let _ = (doc, path, change);
+        Err(Error::Unsupported(
+            "this format cannot add or remove values in place yet; use `secrets edit`".into(),
+        ))
+    }
 
     /// The bytes SOPS encrypts and hashes for a value of this format.
     fn plaintext<'a>(&self, value: &'a Scalar) -> Cow<'a, [u8]> {

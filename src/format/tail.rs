@@ -112,7 +112,8 @@ mod tests {
             let start = text.len() + patch.text.iter().position(|b| *b == b'[').unwrap();
             let range = removal(&with, start..with.len(), nl);
             if nl == newline_of(text.as_bytes()) {
-                let found = Tail::new(&with, std::iter::once(start..with.len()).collect()).newline;
+                let blocks = std::iter::once(start..with.len()).collect();
+                let found = Tail::new(&with, blocks).newline;
                 assert_eq!(found, nl, "{text:?}");
             }
             let mut back = with.clone();

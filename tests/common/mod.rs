@@ -197,9 +197,10 @@ pub fn run_with_input(cmd: &mut Command, input: &[u8]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot run {:?}: {e}", cmd.get_program()));
-    // A command that fails before reading its input closes the pipe: not the test's concern.
-    if let Err(e) = child.stdin.take().unwrap().write_all(input) {
-        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+    // A command may exit without reading its input (a usage error): that is no test failure.
+    match child.stdin.take().unwrap().write_all(input) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => panic!("cannot write: {e}"),
+        _ => {}
     }
     child.wait_with_output().unwrap()
 }
@@ -271,4 +272,35 @@ pub fn decrypt(sandbox: &Sandbox, file: &Path, input_type: &str) -> Vec<u8> {
 /// A name for messages.
 pub fn name(path: &Path) -> &str {
     path.file_name().and_then(OsStr::to_str).unwrap_or("?")
+}
+
+/// Lines of `old` and `new` that a line diff removes and adds (longest common subsequence).
+pub fn changed_lines(old: &str, new: &str) -> (Vec<String>, Vec<String>) {
+    let a: Vec<&str> = old.lines().collect();
+    let b: Vec<&str> = new.lines().collect();
+    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut removed, mut added) = (Vec::new(), Vec::new());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            i += 1;
+            j += 1;
+        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
+            added.push(b[j].to_string());
+            j += 1;
+        } else {
+            removed.push(a[i].to_string());
+            i += 1;
+        }
+    }
+    (removed, added)
 }

@@ -1,6 +1,7 @@
 //! YAML, losslessly: values are replaced where they stand, comments encrypted in place, the
 //! metadata appended as a `sops:` key at the end of every document (SOPS_FORMAT.md §6.1).
 
+mod change;
 mod comments;
 mod parse;
 mod resolve;
@@ -12,8 +13,10 @@ use serde_json::{Map, Value};
 
 use self::parse::{line_start, Built, Child, Item};
 use super::Format;
+use crate::change::Change;
 use crate::error::Error;
 use crate::metadata::{EmptyList, Metadata, SOPS_KEY};
+use crate::path::PathSeg;
 use crate::plain::Plain;
 use crate::tree::{
     Document, Leaf, LeafId, LeafKind, MapItem, Node, Patch, Quote, Rendering, Style,
@@ -212,6 +215,15 @@ impl Format for Yaml {
         let mut out = String::new();
         write::emit_block(&mut out, value, 0, 4)?;
         Ok(out.into_bytes())
+    }
+
+    fn change(
+        &self,
+        doc: &Document,
+        path: &[PathSeg],
+        change: Change<'_>,
+    ) -> Result<Vec<Patch>, Error> {
+        change::change(doc, path, change)
     }
 }
 
