@@ -168,6 +168,9 @@ pub enum Error {
     /// Options that cannot be combined.
     #[error("{0}")]
     Conflict(String),
+    /// Running `git` failed.
+    #[error("{0}")]
+    Git(String),
     /// A malformed `--extract` path.
     #[error("invalid path {path:?}: {reason} (expected a form like '[\"key\"][0]')")]
     InvalidPath {
@@ -203,6 +206,7 @@ impl Error {
             | Error::Identity(_)
             | Error::Rules(_)
             | Error::Config(_)
+            | Error::Git(_)
             | Error::PathNotFound(_) => GENERIC,
             Error::Wrap { .. } | Error::NoDataKey(_) => COULD_NOT_RETRIEVE_KEY,
             Error::DecryptValue { .. } => ERROR_DECRYPTING_TREE,

@@ -26,6 +26,7 @@
 
 #![deny(missing_docs)]
 
+pub mod audit;
 pub mod check;
 pub mod config;
 pub mod crypto;
@@ -33,6 +34,7 @@ pub mod decrypt;
 pub mod encrypt;
 mod error;
 pub mod format;
+pub mod git;
 pub mod io;
 pub mod keys;
 pub mod layout;

@@ -1,5 +1,6 @@
 //! Command-line definitions (one module per subcommand) and error reporting.
 
+mod audit;
 mod batch;
 mod check;
 mod completions;
@@ -7,7 +8,6 @@ mod decrypt;
 mod diff;
 mod encrypt;
 mod filestatus;
-mod git;
 mod gitsetup;
 mod groups;
 mod keygen;
@@ -23,6 +23,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrets::config::Discovered;
 use secrets::format::FileFormat;
+use secrets::git;
 use secrets::keys::Keyring;
 use secrets::rules::CryptRule;
 use secrets::Error;
@@ -55,6 +56,7 @@ enum Command {
     Filestatus(filestatus::Args),
     Keygen(keygen::Args),
     Check(check::Args),
+    Audit(audit::Args),
     Diff(diff::Args),
     Merge(merge::Args),
     GitSetup(gitsetup::Args),
@@ -115,6 +117,7 @@ pub fn main() -> i32 {
         Command::Filestatus(args) => filestatus::run(args),
         Command::Keygen(args) => keygen::run(args),
         Command::Check(args) => check::run(args, &cli.globals),
+        Command::Audit(args) => audit::run(args, &cli.globals),
         Command::Diff(args) => diff::run(args),
         Command::Merge(args) => merge::run(args),
         Command::GitSetup(args) => gitsetup::run(args, &cli.globals),
