@@ -103,15 +103,21 @@ pub fn ignored(top: &Path, paths: &[String]) -> Result<HashSet<String>, Error> {
     if paths.is_empty() {
         return Ok(HashSet::new());
     }
-    let mut args = vec!["check-ignore", "--no-index", "-z", "--"];
-    args.extend(paths.iter().map(String::as_str));
-    let out = command(top, &args)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| failed(&args[..3], e))?;
+    let args = ["check-ignore", "--no-index", "--stdin", "-z"];
+    let mut child = command(top, &args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| failed(&args, e))?;
+    let list: Vec<u8> = paths.iter().flat_map(|p| [p.as_bytes(), b"\0"].concat()).collect();
+    let mut stdin = child.stdin.take().ok_or_else(|| failed(&args, "no stdin"))?;
+    let writer = std::thread::spawn(move || stdin.write_all(&list));
+    let out = child.wait_with_output().map_err(|e| failed(&args, e))?;
+    let _ = writer.join();
     // Exit status 1: none is ignored.
     if !out.status.success() && out.status.code() != Some(1) {
-        return Err(failed(&args[..3], String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(failed(&args, String::from_utf8_lossy(&out.stderr).trim()));
     }
     Ok(out
         .stdout

@@ -204,7 +204,11 @@ pub fn audit(
         };
         audit.files += 1;
         let rule = config.and_then(|c| c.rule_for(Some(&path)).ok());
-        let report = check::check(Path::new(file), &bytes, rule.is_some(), keyring);
+        // A rule without path_regex names default keys; it does not make every file of
+        // the repository a secret (nor .sops.yaml itself).
+        let must_encrypt = rule.is_some_and(|r| r.path_regex.is_some())
+            && config.is_some_and(|c| c.rule_path(&path) != crate::config::FILE_NAME);
+        let report = check::check(Path::new(file), &bytes, must_encrypt, keyring);
         for p in report.problems {
             audit.findings.push(Finding {
                 rule: p.rule,
