@@ -55,11 +55,7 @@ pub fn paths(dir: &Path, args: &[&str]) -> Result<Vec<PathBuf>, Error> {
 
 /// Reads the blobs `ids` with one `git cat-file --batch`, calling `each` with every blob's
 /// index in `ids` and content, in order; missing objects are skipped.
-pub fn blobs(
-    dir: &Path,
-    ids: &[String],
-    mut each: impl FnMut(usize, &[u8]),
-) -> Result<(), Error> {
+pub fn blobs(dir: &Path, ids: &[String], mut each: impl FnMut(usize, &[u8])) -> Result<(), Error> {
     let args = ["cat-file", "--batch"];
     let mut child = command(dir, &args)
         .stdin(Stdio::piped())
@@ -67,11 +63,22 @@ pub fn blobs(
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| failed(&args, e))?;
-    let mut stdin = child.stdin.take().ok_or_else(|| failed(&args, "no stdin"))?;
-    let requests: Vec<u8> = ids.iter().flat_map(|id| format!("{id}\n").into_bytes()).collect();
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| failed(&args, "no stdin"))?;
+    let requests: Vec<u8> = ids
+        .iter()
+        .flat_map(|id| format!("{id}\n").into_bytes())
+        .collect();
     // A thread feeds the requests while this one reads, so neither pipe fills up.
     let writer = std::thread::spawn(move || stdin.write_all(&requests));
-    let mut out = BufReader::new(child.stdout.take().ok_or_else(|| failed(&args, "no stdout"))?);
+    let mut out = BufReader::new(
+        child
+            .stdout
+            .take()
+            .ok_or_else(|| failed(&args, "no stdout"))?,
+    );
     let mut header = String::new();
     let mut content = Vec::new();
     for index in 0..ids.len() {
@@ -110,8 +117,14 @@ pub fn ignored(top: &Path, paths: &[String]) -> Result<HashSet<String>, Error> {
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| failed(&args, e))?;
-    let list: Vec<u8> = paths.iter().flat_map(|p| [p.as_bytes(), b"\0"].concat()).collect();
-    let mut stdin = child.stdin.take().ok_or_else(|| failed(&args, "no stdin"))?;
+    let list: Vec<u8> = paths
+        .iter()
+        .flat_map(|p| [p.as_bytes(), b"\0"].concat())
+        .collect();
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| failed(&args, "no stdin"))?;
     let writer = std::thread::spawn(move || stdin.write_all(&list));
     let out = child.wait_with_output().map_err(|e| failed(&args, e))?;
     let _ = writer.join();

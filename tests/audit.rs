@@ -80,12 +80,19 @@ impl Repo {
             cmd.args(["--age", &recipients.join(",")]);
         }
         let out = run(cmd.arg(rel));
-        assert!(out.status.success(), "encrypt {rel}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "encrypt {rel}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// `secrets audit ARGS --format json` with fixture key `key`: the exit status and report.
     fn audit(&self, key: usize, args: &[&str]) -> (Output, Value) {
-        let out = run(self.secrets(key).args(["audit", "--format", "json"]).args(args));
+        let out = run(self
+            .secrets(key)
+            .args(["audit", "--format", "json"])
+            .args(args));
         let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
             panic!("audit JSON: {e}: {}", String::from_utf8_lossy(&out.stderr))
         });
@@ -183,7 +190,9 @@ fn every_finding_is_detected_where_planted() {
         .filter(|f| f["rule"] == "env-file-tracked")
         .map(|f| f["message"].as_str().unwrap())
         .collect();
-    assert!(env_messages.iter().any(|m| m.contains("although .gitignore ignores it")));
+    assert!(env_messages
+        .iter()
+        .any(|m| m.contains("although .gitignore ignores it")));
     expect("aws-access-key-id", &[("config/app.yaml", "error")]);
     expect("shared-recipient", &[(".sops.yaml", "error")]);
     let shared = findings(&report)
@@ -192,11 +201,19 @@ fn every_finding_is_detected_where_planted() {
         .unwrap()["message"]
         .as_str()
         .unwrap();
-    assert!(shared.contains(RECIPIENT) && shared.contains("prod/db.yaml") && shared.contains("dev/db.yaml"));
+    assert!(
+        shared.contains(RECIPIENT)
+            && shared.contains("prod/db.yaml")
+            && shared.contains("dev/db.yaml")
+    );
     expect("stale-recipient", &[("prod/db.yaml", "warning")]);
     assert!(findings(&report)
         .iter()
-        .any(|f| f["rule"] == "stale-recipient" && f["message"].as_str().unwrap().contains(RECIPIENTS_2_TO_4[1])));
+        .any(|f| f["rule"] == "stale-recipient"
+            && f["message"]
+                .as_str()
+                .unwrap()
+                .contains(RECIPIENTS_2_TO_4[1])));
     // Freshly made data keys are young.
     expect("old-data-key", &[]);
     expect("tampered", &[("secrets/tampered.yaml", "error")]);
@@ -204,20 +221,40 @@ fn every_finding_is_detected_where_planted() {
     // Keys are available: every MAC was checked.
     expect("mac-unverified", &[]);
     // What the audit says of these files is true.
-    assert!(!run(repo.secrets(1).args(["decrypt", "secrets/tampered.yaml"])).status.success());
-    assert!(run(repo.secrets(1).args(["decrypt", "secrets/old.yaml"])).status.success());
+    assert!(
+        !run(repo.secrets(1).args(["decrypt", "secrets/tampered.yaml"]))
+            .status
+            .success()
+    );
+    assert!(run(repo.secrets(1).args(["decrypt", "secrets/old.yaml"]))
+        .status
+        .success());
     if let Some(mut sops) = repo.sandbox.sops() {
-        let out = run(sops.current_dir(repo.dir()).args(["decrypt", "secrets/alias.yaml"]));
-        assert!(!out.status.success(), "sops read an alias of an encrypted value");
-        let out = run(sops.current_dir(repo.dir()).args(["decrypt", "dev/db.yaml"]));
-        assert!(out.status.success(), "sops: {}", String::from_utf8_lossy(&out.stderr));
+        let out = run(sops
+            .current_dir(repo.dir())
+            .args(["decrypt", "secrets/alias.yaml"]));
+        assert!(
+            !out.status.success(),
+            "sops read an alias of an encrypted value"
+        );
+        let out = run(sops
+            .current_dir(repo.dir())
+            .args(["decrypt", "dev/db.yaml"]));
+        assert!(
+            out.status.success(),
+            "sops: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     // With --max-age 0 every data key is too old once a second has passed; --fail-on never
     // always passes.
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let (out, report) = repo.audit(1, &["--max-age", "0d", "--fail-on", "never"]);
     assert!(out.status.success());
-    let mut old: Vec<&str> = of_rule(&report, "old-data-key").iter().map(|f| f.0).collect();
+    let mut old: Vec<&str> = of_rule(&report, "old-data-key")
+        .iter()
+        .map(|f| f.0)
+        .collect();
     old.sort();
     let encrypted: Vec<&str> = report["access"]
         .as_array()
@@ -242,7 +279,10 @@ fn a_xchacha20_value_is_reported_as_unreadable_by_sops() {
     );
     repo.commit_all("x");
     let (_, report) = repo.audit(1, &[]);
-    assert_eq!(of_rule(&report, "sops-unreadable"), [("secrets/x.yaml", "warning")]);
+    assert_eq!(
+        of_rule(&report, "sops-unreadable"),
+        [("secrets/x.yaml", "warning")]
+    );
     let message = findings(&report)
         .iter()
         .find(|f| f["rule"] == "sops-unreadable")
@@ -272,7 +312,8 @@ fn clean_repo() -> Repo {
             } else {
                 name
             };
-            repo.sandbox.copy(&file, &format!("repo/config/{kind}/{name}"));
+            repo.sandbox
+                .copy(&file, &format!("repo/config/{kind}/{name}"));
         }
     }
     for (rel, text) in [
@@ -287,10 +328,12 @@ fn clean_repo() -> Repo {
         rules().replacen(&format!("age: {RECIPIENT},"), "age: ", 1),
     );
     repo.sandbox.copy(&fixture_key(2), "k2.txt");
-    let out = run(repo
-        .secrets(2)
-        .args(["encrypt", "-i", "prod/db.yaml"]));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(repo.secrets(2).args(["encrypt", "-i", "prod/db.yaml"]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     repo.encrypt("secrets/api.yaml", &[]);
     std::fs::remove_file(repo.sandbox.path("k2.txt")).unwrap();
     repo.commit_all("plain config and encrypted secrets");
@@ -305,10 +348,13 @@ fn a_clean_repository_has_no_finding() {
         "keys.txt",
         [common::read(fixture_key(1)), common::read(fixture_key(2))].concat(),
     );
-    let out = run(repo
-        .secrets(0)
-        .env("SOPS_AGE_KEY_FILE", &keys)
-        .args(["audit", "--format", "json", "--fail-on", "note"]));
+    let out = run(repo.secrets(0).env("SOPS_AGE_KEY_FILE", &keys).args([
+        "audit",
+        "--format",
+        "json",
+        "--fail-on",
+        "note",
+    ]));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(findings(&report).is_empty(), "{report:#}");
     assert!(out.status.success());
@@ -336,7 +382,10 @@ fn history_finds_a_secret_removed_fifty_commits_ago() {
         repo.commit_all(&format!("note {i}"));
     }
     let (out, report) = repo.audit(0, &[]);
-    assert!(out.status.success() && findings(&report).is_empty(), "{report:#}");
+    assert!(
+        out.status.success() && findings(&report).is_empty(),
+        "{report:#}"
+    );
     let (out, report) = repo.audit(0, &["--history"]);
     assert_eq!(out.status.code(), Some(1));
     let found: Vec<&Value> = findings(&report)
@@ -353,7 +402,10 @@ fn history_finds_a_secret_removed_fifty_commits_ago() {
     // The text report names the commit too.
     let out = run(repo.secrets(0).args(["audit", "--history"]));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains(&format!("(commit {})", &leaked[..12])), "{text}");
+    assert!(
+        text.contains(&format!("(commit {})", &leaked[..12])),
+        "{text}"
+    );
 }
 
 #[test]
@@ -368,7 +420,11 @@ fn history_of_a_thousand_commits() {
         } else {
             format!("setting_{i}: value {i}\n")
         };
-        let from = if i == 1 { String::new() } else { format!("from :{}\n", i - 1) };
+        let from = if i == 1 {
+            String::new()
+        } else {
+            format!("from :{}\n", i - 1)
+        };
         stream.push_str(&format!(
             "blob\nmark :{}\ndata {}\n{content}\ncommit refs/heads/main\nmark :{i}\ncommitter T <t@example.org> {} +0000\ndata 3\nc{:02}\n{from}M 100644 :{} f{}.yaml\n\n",
             100_000 + i,
@@ -417,7 +473,12 @@ fn the_access_map_matches_what_decrypts() {
     assert_eq!(access.len(), 2);
     let key_of = |id: &str| match id {
         id if id == RECIPIENT => 1,
-        id => 2 + RECIPIENTS_2_TO_4.iter().position(|r| *r == id).expect("a fixture key"),
+        id => {
+            2 + RECIPIENTS_2_TO_4
+                .iter()
+                .position(|r| *r == id)
+                .expect("a fixture key")
+        }
     };
     for entry in access {
         let file = entry["file"].as_str().unwrap();
@@ -431,14 +492,24 @@ fn the_access_map_matches_what_decrypts() {
             })
             .collect();
         if file == "flat.yaml" {
-            assert_eq!((listed.as_slice(), &entry["threshold"]), (&[1, 2][..], &json!(1)));
+            assert_eq!(
+                (listed.as_slice(), &entry["threshold"]),
+                (&[1, 2][..], &json!(1))
+            );
             // Every listed key decrypts alone, and the others fail.
             for key in 1..=4 {
-                assert_eq!(decrypts(&repo, file, &[key]), listed.contains(&key), "key {key}");
+                assert_eq!(
+                    decrypts(&repo, file, &[key]),
+                    listed.contains(&key),
+                    "key {key}"
+                );
             }
         } else {
             assert_eq!(groups.len(), 2);
-            assert_eq!((listed.as_slice(), &entry["threshold"]), (&[1, 2, 3][..], &json!(2)));
+            assert_eq!(
+                (listed.as_slice(), &entry["threshold"]),
+                (&[1, 2, 3][..], &json!(2))
+            );
             // A listed key of each group decrypts; one group alone, or an unlisted key, fails.
             assert!(decrypts(&repo, file, &[1, 3]) && decrypts(&repo, file, &[2, 3]));
             assert!(!decrypts(&repo, file, &[1, 2]) && !decrypts(&repo, file, &[3, 4]));
@@ -456,7 +527,9 @@ fn the_access_map_matches_what_decrypts() {
 fn decrypts(repo: &Repo, file: &str, keys: &[usize]) -> bool {
     let key_file = repo.sandbox.write(
         "keys.txt",
-        keys.iter().flat_map(|k| common::read(fixture_key(*k))).collect::<Vec<u8>>(),
+        keys.iter()
+            .flat_map(|k| common::read(fixture_key(*k)))
+            .collect::<Vec<u8>>(),
     );
     run(repo
         .secrets(0)
@@ -468,13 +541,18 @@ fn decrypts(repo: &Repo, file: &str, keys: &[usize]) -> bool {
 
 /// Validates `instance` against the schema file with Python's `jsonschema`.
 fn validate(schema: &Path, instance: &[u8]) {
-    let Some(python) = common::tool("python3") else { return };
+    let Some(python) = common::tool("python3") else {
+        return;
+    };
     let has_jsonschema = Command::new(&python)
         .args(["-c", "import jsonschema"])
         .status()
         .is_ok_and(|s| s.success());
     if !has_jsonschema {
-        assert!(!common::in_ci(), "python3 -m pip install jsonschema: scripts/test.sh does");
+        assert!(
+            !common::in_ci(),
+            "python3 -m pip install jsonschema: scripts/test.sh does"
+        );
         eprintln!("skipping schema validation: python3 lacks jsonschema");
         return;
     }
@@ -500,9 +578,14 @@ fn json_and_sarif_validate_against_their_schemas() {
     repo.commit_all("leak");
     repo.write("old.yaml", "token: none\n");
     repo.commit_all("unleak");
-    let json = run(repo.secrets(1).args(["audit", "--history", "--format", "json"])).stdout;
+    let json = run(repo
+        .secrets(1)
+        .args(["audit", "--history", "--format", "json"]))
+    .stdout;
     validate(&common::data("audit-report.schema.json"), &json);
-    let out = run(repo.secrets(1).args(["audit", "--history", "--format", "sarif"]));
+    let out = run(repo
+        .secrets(1)
+        .args(["audit", "--history", "--format", "sarif"]));
     assert_eq!(out.status.code(), Some(1));
     validate(&common::data("sarif-schema-2.1.0.json"), &out.stdout);
     let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -515,7 +598,10 @@ fn json_and_sarif_validate_against_their_schemas() {
     for result in results {
         let index = result["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[index]["id"], result["ruleId"]);
-        assert!(result["message"]["text"].as_str().unwrap().contains("Fix: "));
+        assert!(result["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Fix: "));
     }
     let history = results
         .iter()

@@ -86,13 +86,19 @@ mod tests {
     fn table_lists_each_key_under_its_group() {
         let map = [Access {
             file: "prod.yaml".into(),
-            groups: vec![vec!["age age1a".into(), "pgp F00".into()], vec!["age age1b".into()]],
+            groups: vec![
+                vec!["age age1a".into(), "pgp F00".into()],
+                vec!["age age1b".into()],
+            ],
             threshold: 1,
         }];
         let table = table(&map);
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(lines.len(), 4);
-        assert!(lines[1].starts_with("prod.yaml (1 of 2 groups)") && lines[1].ends_with("1      age age1a"));
+        assert!(
+            lines[1].starts_with("prod.yaml (1 of 2 groups)")
+                && lines[1].ends_with("1      age age1a")
+        );
         assert!(lines[3].trim_start().starts_with("2      age age1b"));
         assert_eq!(
             map[0].to_json()["key_groups"][0][1],

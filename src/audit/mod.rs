@@ -25,12 +25,12 @@ use crate::crypto::is_encrypted;
 use crate::decrypt::metadata_of;
 use crate::error::Error;
 use crate::format::FileFormat;
+use crate::git;
 use crate::keys::{self, Keyring};
 use crate::metadata::Metadata;
 use crate::timestamp::Timestamp;
 use crate::tree::{Document, LeafKind};
 use crate::value::Scalar;
-use crate::git;
 use access::Access;
 
 /// How much a finding matters; ordered, so `--fail-on` is a comparison.
@@ -94,15 +94,51 @@ const fn rule(id: &'static str, severity: Severity, description: &'static str) -
 
 /// The audit's own checks (the scanner's detectors come on top: [`crate::scan::detectors`]).
 pub const RULES: &[Rule] = &[
-    rule(NOT_ENCRYPTED, Severity::Error, "a creation rule of .sops.yaml covers the file, but it is not encrypted"),
-    rule(ENV_FILE, Severity::Error, "a .env file is tracked by git in plaintext"),
-    rule(history::SECRET_IN_HISTORY, Severity::Error, "a secret was committed in plaintext and is still in git history"),
-    rule(SHARED_RECIPIENT, Severity::Error, "the same key reads production and non-production files"),
-    rule(TAMPERED, Severity::Error, "an encrypted file is damaged or its MAC does not verify"),
-    rule(OLD_DATA_KEY, Severity::Warning, "a file's data key is older than the maximum age"),
-    rule(STALE_RECIPIENT, Severity::Warning, "a file can be read by a key its creation rule no longer names"),
-    rule(SOPS_UNREADABLE, Severity::Warning, "an encrypted file that secrets reads but sops cannot"),
-    rule(MAC_UNVERIFIED, Severity::Note, "no key here to verify an encrypted file's MAC"),
+    rule(
+        NOT_ENCRYPTED,
+        Severity::Error,
+        "a creation rule of .sops.yaml covers the file, but it is not encrypted",
+    ),
+    rule(
+        ENV_FILE,
+        Severity::Error,
+        "a .env file is tracked by git in plaintext",
+    ),
+    rule(
+        history::SECRET_IN_HISTORY,
+        Severity::Error,
+        "a secret was committed in plaintext and is still in git history",
+    ),
+    rule(
+        SHARED_RECIPIENT,
+        Severity::Error,
+        "the same key reads production and non-production files",
+    ),
+    rule(
+        TAMPERED,
+        Severity::Error,
+        "an encrypted file is damaged or its MAC does not verify",
+    ),
+    rule(
+        OLD_DATA_KEY,
+        Severity::Warning,
+        "a file's data key is older than the maximum age",
+    ),
+    rule(
+        STALE_RECIPIENT,
+        Severity::Warning,
+        "a file can be read by a key its creation rule no longer names",
+    ),
+    rule(
+        SOPS_UNREADABLE,
+        Severity::Warning,
+        "an encrypted file that secrets reads but sops cannot",
+    ),
+    rule(
+        MAC_UNVERIFIED,
+        Severity::Note,
+        "no key here to verify an encrypted file's MAC",
+    ),
 ];
 
 const NOT_ENCRYPTED: &str = "not-encrypted";
@@ -184,12 +220,22 @@ pub fn audit(
     let tracked = tracked(scope)?;
     let untracked = git::paths(
         scope,
-        &["ls-files", "-z", "--full-name", "--others", "--exclude-standard"],
+        &[
+            "ls-files",
+            "-z",
+            "--full-name",
+            "--others",
+            "--exclude-standard",
+        ],
     )?;
     let env_files: Vec<String> = tracked.keys().filter(|f| is_env_file(f)).cloned().collect();
     let ignored = git::ignored(top, &env_files)?;
     let mut files: Vec<(String, bool)> = tracked.keys().map(|f| (f.clone(), true)).collect();
-    files.extend(untracked.iter().map(|p| (p.to_string_lossy().into_owned(), false)));
+    files.extend(
+        untracked
+            .iter()
+            .map(|p| (p.to_string_lossy().into_owned(), false)),
+    );
     files.sort();
 
     let mut audit = Audit::default();
@@ -222,7 +268,9 @@ pub fn audit(
         }
         if !report.encrypted {
             if *is_tracked && is_env_file(file) {
-                audit.findings.push(env_finding(file, ignored.contains(file)));
+                audit
+                    .findings
+                    .push(env_finding(file, ignored.contains(file)));
             }
             continue;
         }
@@ -244,7 +292,9 @@ pub fn audit(
         audit.access.push(Access::of(file, metadata));
         audit.findings.extend(old_data_key(file, metadata, options));
         if let Some(config) = config {
-            audit.findings.extend(stale_recipients(file, metadata, config, rule));
+            audit
+                .findings
+                .extend(stale_recipients(file, metadata, config, rule));
         }
         audit.findings.extend(sops_unreadable(file, &doc));
         if let Some(env) = rule.and_then(environment_of) {
@@ -253,10 +303,7 @@ pub fn audit(
             }
         }
     }
-    let config_file = config.map_or_else(
-        || ".sops.yaml".to_string(),
-        |c| relative(top, &c.path),
-    );
+    let config_file = config.map_or_else(|| ".sops.yaml".to_string(), |c| relative(top, &c.path));
     audit.findings.extend(environments.shared(&config_file));
     if options.history {
         let current: HashSet<String> = tracked.into_values().collect();
@@ -270,7 +317,13 @@ pub fn audit(
     Ok(audit)
 }
 
-fn finding(rule: &'static str, file: &str, line: Option<usize>, message: String, fix: String) -> Finding {
+fn finding(
+    rule: &'static str,
+    file: &str,
+    line: Option<usize>,
+    message: String,
+    fix: String,
+) -> Finding {
     let severity = RULES
         .iter()
         .find(|r| r.id == rule)
@@ -391,7 +444,12 @@ fn stale_recipients(
 ) -> Vec<Finding> {
     let named: HashSet<String> = match rule {
         Some(rule) => rule_keys(rule),
-        None => config.creation_rules.iter().flatten().flat_map(rule_keys).collect(),
+        None => config
+            .creation_rules
+            .iter()
+            .flatten()
+            .flat_map(rule_keys)
+            .collect(),
     };
     let mut seen = HashSet::new();
     metadata
@@ -413,9 +471,7 @@ fn stale_recipients(
 /// Values `sops` cannot read: aliases of encrypted values (sops issue 635) and ciphers
 /// other than AES256_GCM.
 fn sops_unreadable(file: &str, doc: &Document) -> Vec<Finding> {
-    let encrypted = |leaf: usize| {
-        matches!(&doc.leaves[leaf].kind, LeafKind::Value(Scalar::Str(s)) if is_encrypted(s))
-    };
+    let encrypted = |leaf: usize| matches!(&doc.leaves[leaf].kind, LeafKind::Value(Scalar::Str(s)) if is_encrypted(s));
     let mut found = Vec::new();
     for leaf in &doc.leaves {
         let line = Some(line_of(&doc.text, leaf.span.start));
@@ -460,7 +516,9 @@ fn environment_of_regex(regex: &str) -> Option<Environment> {
     let regex = regex.to_ascii_lowercase();
     let names = |list: &[&str]| list.iter().any(|n| regex.contains(n));
     let production = names(&["prod", "prd", "live"]);
-    let other = names(&["dev", "staging", "stage", "stg", "test", "qa", "uat", "sandbox", "preview"]);
+    let other = names(&[
+        "dev", "staging", "stage", "stg", "test", "qa", "uat", "sandbox", "preview",
+    ]);
     match (production, other) {
         (true, false) => Some(Environment::Production),
         (false, true) => Some(Environment::NonProduction),
@@ -520,20 +578,38 @@ mod tests {
 
     #[test]
     fn env_files_by_name() {
-        for name in [".env", "app/.env", "prod.env", ".env.production", "x/.ENV.local"] {
+        for name in [
+            ".env",
+            "app/.env",
+            "prod.env",
+            ".env.production",
+            "x/.ENV.local",
+        ] {
             assert!(is_env_file(name), "{name}");
         }
-        for name in [".env.example", "a/.env.sample", "env.yaml", ".envrc", "dev.env.template", "environment"] {
+        for name in [
+            ".env.example",
+            "a/.env.sample",
+            "env.yaml",
+            ".envrc",
+            "dev.env.template",
+            "environment",
+        ] {
             assert!(!is_env_file(name), "{name}");
         }
     }
 
     #[test]
     fn environments_of_path_regexes() {
-        let envs: Vec<_> = ["secrets/prod/.*", "(dev|staging)/", "prod-or-dev", "common/"]
-            .into_iter()
-            .map(environment_of_regex)
-            .collect();
+        let envs: Vec<_> = [
+            "secrets/prod/.*",
+            "(dev|staging)/",
+            "prod-or-dev",
+            "common/",
+        ]
+        .into_iter()
+        .map(environment_of_regex)
+        .collect();
         use Environment::*;
         assert_eq!(envs, [Some(Production), Some(NonProduction), None, None]);
     }
