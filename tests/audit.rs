@@ -237,6 +237,7 @@ fn every_finding_is_detected_where_planted() {
             !out.status.success(),
             "sops read an alias of an encrypted value"
         );
+        let mut sops = repo.sandbox.sops().unwrap();
         let out = run(sops
             .current_dir(repo.dir())
             .args(["decrypt", "dev/db.yaml"]));
