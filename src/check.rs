@@ -140,7 +140,8 @@ fn plaintext_values(format: &dyn Format, doc: &Document, shown: &str) -> Vec<Pro
     problems
 }
 
-fn line_of(text: &[u8], offset: usize) -> usize {
+/// The 1-based line of byte `offset` of `text`.
+pub(crate) fn line_of(text: &[u8], offset: usize) -> usize {
     text[..offset.min(text.len())]
         .iter()
         .filter(|&&b| b == b'\n')

@@ -188,6 +188,9 @@ pub enum Error {
     /// `--decryption-order` names a key type twice.
     #[error("--decryption-order names {0} twice; list each key type once, e.g. age,pgp")]
     DuplicateKeyType(String),
+    /// Running `git` failed.
+    #[error("{0}")]
+    Git(String),
     /// A malformed `--extract` path.
     #[error("invalid path {path:?}: {reason} (expected a form like '[\"key\"][0]')")]
     InvalidPath {
@@ -233,6 +236,7 @@ impl Error {
             | Error::Identity(_)
             | Error::Rules(_)
             | Error::Config(_)
+            | Error::Git(_)
             | Error::PathNotFound(_) => GENERIC,
             Error::Wrap { .. } | Error::NoDataKey(_) => COULD_NOT_RETRIEVE_KEY,
             Error::DecryptValue { .. } => ERROR_DECRYPTING_TREE,

@@ -26,6 +26,7 @@
 
 #![deny(missing_docs)]
 
+pub mod audit;
 pub mod change;
 pub mod check;
 pub mod config;
@@ -35,6 +36,7 @@ pub mod encrypt;
 pub mod env;
 mod error;
 pub mod format;
+pub mod git;
 pub mod io;
 pub mod keys;
 pub mod layout;

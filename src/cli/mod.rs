@@ -1,5 +1,6 @@
 //! Command-line definitions (one module per subcommand) and error reporting.
 
+mod audit;
 mod batch;
 mod check;
 mod child;
@@ -11,7 +12,6 @@ mod encrypt;
 mod exec_env;
 mod exec_file;
 mod filestatus;
-mod git;
 mod gitsetup;
 mod groups;
 mod keygen;
@@ -30,6 +30,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrets::config::Discovered;
 use secrets::decrypt::DecryptOptions;
 use secrets::format::FileFormat;
+use secrets::git;
 use secrets::keys::Keyring;
 use secrets::rewrite::Opened;
 use secrets::rules::CryptRule;
@@ -68,6 +69,7 @@ enum Command {
     Filestatus(filestatus::Args),
     Keygen(keygen::Args),
     Check(check::Args),
+    Audit(audit::Args),
     Diff(diff::Args),
     Merge(merge::Args),
     GitSetup(gitsetup::Args),
@@ -133,6 +135,7 @@ pub fn main() -> i32 {
         Command::Filestatus(args) => filestatus::run(args),
         Command::Keygen(args) => keygen::run(args),
         Command::Check(args) => check::run(args, &cli.globals),
+        Command::Audit(args) => audit::run(args, &cli.globals),
         Command::Diff(args) => diff::run(args),
         Command::Merge(args) => merge::run(args),
         Command::GitSetup(args) => gitsetup::run(args, &cli.globals),
