@@ -309,8 +309,9 @@ impl Run<'_> {
                 };
                 match decrypted {
                     Some((aad, d)) => {
-                        self.remember(&aad, text, &d.type_name, &d.plaintext);
-                        let patch = self.restore(v.leaf, text, Rendering::Comment(&d.plaintext))?;
+                        self.stash.record(&aad, &d.type_name, &d.plaintext, &d.iv);
+                        let patch =
+                            self.restore(v.leaf, &d.iv, Rendering::Comment(&d.plaintext))?;
                         self.patches.push(patch);
                     }
                     None => self.warnings.push(format!(
@@ -351,10 +352,10 @@ impl Run<'_> {
                     .cipher
                     .decrypt(stored, aad.as_bytes())
                     .map_err(&failure)?;
-                self.remember(&aad, stored, &d.type_name, &d.plaintext);
+                self.stash.record(&aad, &d.type_name, &d.plaintext, &d.iv);
                 if d.type_name == "comment" {
                     // sops stores comments inside lists as list elements.
-                    let patch = self.restore(v.leaf, stored, Rendering::Comment(&d.plaintext))?;
+                    let patch = self.restore(v.leaf, &d.iv, Rendering::Comment(&d.plaintext))?;
                     self.patches.push(patch);
                     return Ok(());
                 }
@@ -363,7 +364,7 @@ impl Run<'_> {
                 if in_mac {
                     self.mac.update(&self.format.plaintext(&value));
                 }
-                let patch = self.restore(v.leaf, stored, Rendering::Plain(&value))?;
+                let patch = self.restore(v.leaf, &d.iv, Rendering::Plain(&value))?;
                 self.keep(v.leaf, in_mac, value, patch.text.clone());
                 self.patches.push(patch);
             }
@@ -380,13 +381,6 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Keeps the IV of a decrypted value for re-encryption.
-    fn remember(&mut self, aad: &str, stored: &str, type_name: &str, plaintext: &[u8]) {
-        if let Ok(value) = EncryptedValue::parse(stored) {
-            self.stash.record(aad, type_name, plaintext, value.iv());
-        }
-    }
-
     /// Records the plaintext of a value sops's tree holds, and its spelling in the file.
     fn keep(&mut self, id: LeafId, in_mac: bool, value: Scalar, spelling: Vec<u8>) {
         if in_mac {
@@ -395,16 +389,15 @@ impl Run<'_> {
         }
     }
 
-    /// The patch that puts a plaintext back: the recorded spelling if there is one.
-    fn restore(&self, id: usize, stored: &str, plain: Rendering<'_>) -> Result<Patch, Error> {
+    /// The patch that puts a plaintext back: the spelling recorded for the value with IV
+    /// `iv`, if there is one.
+    fn restore(&self, id: usize, iv: &[u8], plain: Rendering<'_>) -> Result<Patch, Error> {
         let leaf = &self.doc.leaves[id];
-        if let Ok(value) = EncryptedValue::parse(stored) {
-            if let Some(raw) = self.layout.get(&value.iv) {
-                return Ok(Patch {
-                    range: leaf.span.clone(),
-                    text: raw.to_vec(),
-                });
-            }
+        if let Some(raw) = self.layout.get(iv) {
+            return Ok(Patch {
+                range: leaf.span.clone(),
+                text: raw.to_vec(),
+            });
         }
         self.format.render(self.doc, leaf, plain)
     }

@@ -418,6 +418,7 @@ pub fn unflatten<'a>(pairs: impl IntoIterator<Item = (&'a str, String)>) -> Valu
             }
         }
     }
+    const MAX_LIST_INDEX: usize = 1 << 12;
     fn insert(node: &mut Value, path: &[Step<'_>], value: String) {
         let Some((step, rest)) = path.split_first() else {
             *node = Value::String(value);
@@ -434,6 +435,11 @@ pub fn unflatten<'a>(pairs: impl IntoIterator<Item = (&'a str, String)>) -> Valu
                     .or_insert(Value::Null)
             }
             Step::Index(i) => {
+                // Metadata lists are short; a huge index is a damaged or hostile file, and
+                // filling the list up to it would exhaust memory.
+                if *i >= MAX_LIST_INDEX {
+                    return;
+                }
                 if !node.is_array() {
                     *node = Value::Array(Vec::new());
                 }
@@ -474,6 +480,16 @@ mod tests {
         assert_eq!(md.key_groups.len(), 1);
         assert_eq!(md.key_groups[0][0].get("recipient"), Some("age1x"));
         assert_eq!(md.to_value(EmptyList::Null), sample());
+    }
+
+    #[test]
+    fn a_huge_list_index_is_ignored_not_allocated() {
+        // A fuzz finding: `sops_age__list_777777777777777=...` in a dotenv file.
+        let value = unflatten([
+            ("age__list_777777777777777__map_enc", "x".to_string()),
+            ("age__list_0__map_recipient", "age1x".to_string()),
+        ]);
+        assert_eq!(value["age"].as_array().map(Vec::len), Some(1));
     }
 
     #[test]

@@ -94,9 +94,9 @@ impl<'a> EncryptedValue<'a> {
         // Greedy groups: each field ends at the last separator that still lets the rest match.
         let close = rest.rfind(']').ok_or_else(malformed)?;
         let body = &rest[..close];
-        let t = body.rfind(",type:").ok_or_else(malformed)?;
-        let g = body[..t].rfind(",tag:").ok_or_else(malformed)?;
-        let i = body[..g].rfind(",iv:").ok_or_else(malformed)?;
+        let t = rfind(body, ",type:").ok_or_else(malformed)?;
+        let g = rfind(&body[..t], ",tag:").ok_or_else(malformed)?;
+        let i = rfind(&body[..g], ",iv:").ok_or_else(malformed)?;
         let (data, iv, tag) = (&body[..i], &body[i + 4..g], &body[g + 5..t]);
         let type_name = &body[t + 6..];
         // Empty data is an encrypted empty string: rops writes those (sops never does).
@@ -121,12 +121,22 @@ impl<'a> EncryptedValue<'a> {
     }
 }
 
+/// The last `needle` in `hay`. The fields searched are short, so a plain backwards scan beats
+/// setting up a substring searcher for every value of a file.
+fn rfind(hay: &str, needle: &str) -> Option<usize> {
+    hay.as_bytes()
+        .windows(needle.len())
+        .rposition(|w| w == needle.as_bytes())
+}
+
 /// A decrypted value: its type name and plaintext.
 pub struct Decrypted {
     /// SOPS type name.
     pub type_name: String,
     /// The plaintext bytes.
     pub plaintext: Zeroizing<Vec<u8>>,
+    /// The value's IV, which keys the records kept per value (layout, re-encryption).
+    pub iv: Vec<u8>,
 }
 
 /// The value cipher for one data key; holds the expanded AES key so that a file's many values
@@ -171,15 +181,21 @@ impl ValueCipher {
         if value.tag.len() != TAG_LEN {
             return Err("the tag of the ENC[...] value is not 16 bytes".into());
         }
-        let mut buf = Zeroizing::new(value.data.clone());
-        let (iv, tag) = (value.iv.as_slice(), GenericArray::from_slice(&value.tag));
+        let EncryptedValue {
+            data,
+            iv,
+            tag,
+            type_name,
+        } = value;
+        let mut buf = Zeroizing::new(data);
+        let tag = GenericArray::from_slice(&tag);
         let ok = match iv.len() {
             32 => self
                 .gcm
-                .decrypt_in_place_detached(GenericArray::from_slice(iv), aad, &mut buf, tag)
+                .decrypt_in_place_detached(GenericArray::from_slice(&iv), aad, &mut buf, tag)
                 .is_ok(),
-            12 => open::<U12>(&self.key, iv, aad, &mut buf, tag),
-            16 => open::<U16>(&self.key, iv, aad, &mut buf, tag),
+            12 => open::<U12>(&self.key, &iv, aad, &mut buf, tag),
+            16 => open::<U16>(&self.key, &iv, aad, &mut buf, tag),
             n => return Err(format!("unsupported IV length {n}")),
         };
         if !ok {
@@ -188,8 +204,9 @@ impl ValueCipher {
             );
         }
         Ok(Decrypted {
-            type_name: value.type_name.to_string(),
+            type_name: type_name.to_string(),
             plaintext: buf,
+            iv,
         })
     }
 }
