@@ -561,6 +561,23 @@ fn encrypt_in_place_reuses_the_version_in_git() {
     assert_eq!(differing, 1, "{before}\n{after}");
 }
 
+#[cfg(unix)]
+#[test]
+fn commands_holding_plaintext_run_without_core_dumps() {
+    let sandbox = Sandbox::new();
+    let file = encrypted(&sandbox);
+    // Core dumps allowed where secrets starts (the limit may be 0 already, which would prove
+    // nothing); the limit it sets is inherited by the command (an editor, a deploy script).
+    let out = ok(run(sandbox
+        .command("sh")
+        .env("SOPS_AGE_KEY_FILE", age_key())
+        .arg("-c")
+        .arg("ulimit -c 1024 && ulimit -c && exec \"$0\" exec-env \"$1\" 'ulimit -c'")
+        .arg(env!("CARGO_BIN_EXE_secrets"))
+        .arg(&file)));
+    assert_eq!(String::from_utf8_lossy(&out), "1024\n0\n");
+}
+
 #[test]
 fn exec_env_passes_values_and_exit_codes() {
     let sandbox = Sandbox::new();

@@ -147,6 +147,7 @@ mod unix {
     pub fn install() {
         static ONCE: std::sync::Once = std::sync::Once::new();
         ONCE.call_once(|| {
+            no_core_dumps();
             let Ok(mut signals) = Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT]) else {
                 return;
             };
@@ -177,6 +178,21 @@ mod unix {
                 }
                 std::process::exit(super::signal_exit_code(sig));
             }
+        }
+    }
+
+    /// A crash while plaintext is in memory (ours, or the editor's, which inherits the limit)
+    /// must not write it to a core file.
+    fn no_core_dumps() {
+        let zero = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: setrlimit(2) and prctl(2) only change this process's own limits and flags.
+        unsafe {
+            libc::setrlimit(libc::RLIMIT_CORE, &zero);
+            #[cfg(target_os = "linux")]
+            libc::prctl(libc::PR_SET_DUMPABLE, 0);
         }
     }
 
