@@ -2,7 +2,7 @@
 //! plaintext (in its original spelling where the file records one), the MAC is verified, and
 //! the metadata block removed.
 
-use crate::crypto::{is_encrypted, DataKey, EncryptedValue, IvStash, Mac, ValueCipher};
+use crate::crypto::{is_encrypted, DataKey, IvStash, Mac, ValueCipher};
 use crate::encrypt::{layout_aad, mac_aad};
 use crate::error::Error;
 use crate::format::{FileFormat, Format};
