@@ -114,6 +114,45 @@ fn write(path: &Path, bytes: &[u8], mode: u32, follow_any_link: bool) -> Result<
     Ok(())
 }
 
+/// An exclusive advisory lock held while a file is read, changed and written back, so that
+/// two runs changing it take turns instead of one losing the other's update. The lock is on
+/// the file's directory: the file itself is replaced by a rename, which a lock on it would not
+/// survive. Released when dropped.
+pub struct DirLock {
+    _dir: fs::File,
+}
+
+impl DirLock {
+    /// Locks the directory of `file`; when another run holds it, calls `on_wait` once and
+    /// waits for it.
+    pub fn acquire(file: &Path, on_wait: impl FnOnce(&Path)) -> Result<DirLock, Error> {
+        let dir = match file.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let err = |source| Error::Write {
+            path: file.to_path_buf(),
+            source,
+        };
+        let handle = fs::File::open(dir).map_err(err)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::io::AsRawFd;
+            let fd = handle.as_raw_fd();
+            // SAFETY: flock(2) on a descriptor we own.
+            if unsafe { libc::flock(fd, libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+                on_wait(dir);
+                if unsafe { libc::flock(fd, libc::LOCK_EX) } != 0 {
+                    return Err(err(std::io::Error::last_os_error()));
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = on_wait;
+        Ok(DirLock { _dir: handle })
+    }
+}
+
 #[cfg(unix)]
 fn permissions_with_mode(mode: u32) -> fs::Permissions {
     use std::os::unix::fs::PermissionsExt;

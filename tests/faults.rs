@@ -243,3 +243,47 @@ fn modes_are_kept_and_links_out_of_the_directory_need_force() {
         .file_type()
         .is_symlink());
 }
+
+#[test]
+fn concurrent_sets_never_lose_an_update() {
+    let sandbox = Sandbox::new();
+    let plain = sandbox.write("work/app.yaml", "start: 0\n");
+    ok(run(sandbox
+        .secrets()
+        .args(["encrypt", "-i", "--age", RECIPIENT])
+        .arg(&plain)));
+    let runs = 8;
+    let children: Vec<_> = (0..runs)
+        .map(|i| {
+            sandbox
+                .secrets_with_key()
+                .arg("set")
+                .arg(&plain)
+                .arg(format!("[\"key{i}\"]"))
+                .arg(format!("\"value{i}\""))
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let text = String::from_utf8(ok(run(sandbox
+        .secrets_with_key()
+        .arg("decrypt")
+        .arg(&plain))))
+    .unwrap();
+    for i in 0..runs {
+        assert!(
+            text.contains(&format!("key{i}: value{i}")),
+            "update {i} lost:\n{text}"
+        );
+    }
+}

@@ -18,7 +18,7 @@ use zeroize::Zeroizing;
 
 use super::child::{self, Exit, PrivateDir};
 use super::recipients::{recipient_groups, KeyArgs};
-use super::{file_format, warn, CryptRuleArgs, Globals, OpenArgs, TypeArg};
+use super::{file_format, lock_for_change, warn, CryptRuleArgs, Globals, OpenArgs, TypeArg};
 
 /// Edit an encrypted file in your editor; only the values you change are re-encrypted
 ///
@@ -70,6 +70,8 @@ impl Target {
 pub fn run(args: Args, globals: &Globals) -> anyhow::Result<()> {
     let format = file_format(args.input_type, &args.file);
     child::install();
+    // Held until the file is written: a concurrent `set` or `edit` waits for this edit.
+    let _lock = lock_for_change(&args.file)?;
     let (target, plaintext) = if args.file.exists() {
         let opened = args.open.open_file(&args.file, format)?;
         let plaintext = Zeroizing::new(opened.plaintext().to_vec());

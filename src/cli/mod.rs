@@ -371,6 +371,16 @@ impl CryptRuleArgs {
     }
 }
 
+/// The lock that makes runs changing `file` take turns, saying so when it has to wait.
+fn lock_for_change(file: &Path) -> anyhow::Result<secrets::io::DirLock> {
+    Ok(secrets::io::DirLock::acquire(file, |dir| {
+        eprintln!(
+            "secrets: waiting for another secrets run changing files in {}",
+            dir.display()
+        )
+    })?)
+}
+
 /// How to open an encrypted file.
 #[derive(Args)]
 struct OpenArgs {
@@ -391,6 +401,17 @@ impl OpenArgs {
         DecryptOptions {
             ignore_mac: self.ignore_mac,
         }
+    }
+
+    /// [`OpenArgs::open_file`] for a change: takes the lock that makes concurrent changes
+    /// take turns, held until the returned lock is dropped (after the write).
+    fn open_to_change(
+        &self,
+        file: &Path,
+        format: FileFormat,
+    ) -> anyhow::Result<(secrets::io::DirLock, Opened)> {
+        let lock = lock_for_change(file)?;
+        Ok((lock, self.open_file(file, format)?))
     }
 
     /// Reads and decrypts an encrypted file, keeping what re-encrypting it needs.

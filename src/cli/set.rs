@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use secrets::change;
+use secrets::io::DirLock;
 use secrets::path::PathSeg;
 use secrets::rewrite::Opened;
 use secrets::tree::Document;
@@ -55,14 +56,15 @@ pub struct Place {
 }
 
 impl Place {
-    /// The file decrypted, its plaintext parsed, and the path.
-    pub fn open(&self) -> anyhow::Result<(Opened, Document, Vec<PathSeg>)> {
+    /// The file decrypted (and locked until the lock is dropped), its plaintext parsed,
+    /// and the path.
+    pub fn open(&self) -> anyhow::Result<(DirLock, Opened, Document, Vec<PathSeg>)> {
         let format = file_format(self.input_type, &self.file);
         let at = secrets::path::parse(&self.path)
             .map_err(|e| Error::InvalidSet(format!("invalid path: {e}")))?;
-        let opened = self.open.open_file(&self.file, format)?;
+        let (lock, opened) = self.open.open_to_change(&self.file, format)?;
         let doc = opened.document()?;
-        Ok((opened, doc, at))
+        Ok((lock, opened, doc, at))
     }
 
     /// Writes the file again with `plaintext`, unless that changes nothing.
@@ -86,7 +88,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         args.value.clone().unwrap_or_default()
     });
     let value = change::parse_json_value(&value)?;
-    let (opened, doc, at) = args.place.open()?;
+    let (_lock, opened, doc, at) = args.place.open()?;
     let changed = change::set(opened.format().format(), &doc, &at, &value)?;
     if !changed.changed && args.idempotent {
         return Ok(());

@@ -16,7 +16,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let (opened, doc, at) = args.place.open()?;
+    let (_lock, opened, doc, at) = args.place.open()?;
     let text = match change::unset(opened.format().format(), &doc, &at) {
         Err(Error::PathNotFound(_)) if args.idempotent => return Ok(()),
         other => other?,
