@@ -403,17 +403,6 @@ impl OpenArgs {
         }
     }
 
-    /// [`OpenArgs::open_file`] for a change: takes the lock that makes concurrent changes
-    /// take turns, held until the returned lock is dropped (after the write).
-    fn open_to_change(
-        &self,
-        file: &Path,
-        format: FileFormat,
-    ) -> anyhow::Result<(secrets::io::DirLock, Opened)> {
-        let lock = lock_for_change(file)?;
-        Ok((lock, self.open_file(file, format)?))
-    }
-
     /// Reads and decrypts an encrypted file, keeping what re-encrypting it needs.
     fn open_file(&self, file: &Path, format: FileFormat) -> anyhow::Result<Opened> {
         let bytes = secrets::io::read_input(file)?;

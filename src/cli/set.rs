@@ -10,7 +10,7 @@ use secrets::tree::Document;
 use secrets::Error;
 use zeroize::Zeroizing;
 
-use super::{file_format, warn, OpenArgs, TypeArg};
+use super::{file_format, lock_for_change, warn, OpenArgs, TypeArg};
 
 /// Set one value of an encrypted file (only that value's line changes, plus mac/lastmodified)
 ///
@@ -62,7 +62,8 @@ impl Place {
         let format = file_format(self.input_type, &self.file);
         let at = secrets::path::parse(&self.path)
             .map_err(|e| Error::InvalidSet(format!("invalid path: {e}")))?;
-        let (lock, opened) = self.open.open_to_change(&self.file, format)?;
+        let lock = lock_for_change(&self.file)?;
+        let opened = self.open.open_file(&self.file, format)?;
         let doc = opened.document()?;
         Ok((lock, opened, doc, at))
     }

@@ -114,11 +114,6 @@ impl<'a> EncryptedValue<'a> {
             type_name,
         })
     }
-
-    /// The IV, for callers that key per-value records by it.
-    pub fn iv(&self) -> &[u8] {
-        &self.iv
-    }
 }
 
 /// The last `needle` in `hay`. The fields searched are short, so a plain backwards scan beats
