@@ -389,11 +389,13 @@ impl<'t> Parser<'t> {
             }
         }
         // Comments no key follows: kept with the last data section (go-ini drops them).
+        // Extend, not replace: a `[sops]` header has already ended the data with its own.
         let trailing = self.comment_leaves();
         self.sections
             .last_mut()
             .expect("DEFAULT is always there")
-            .trailing = trailing;
+            .trailing
+            .extend(trailing);
         let branch = self.tree();
         Ok(Parsed {
             leaves: self.leaves,
@@ -913,6 +915,13 @@ mod tests {
         let marked =
             format!("{sealed}\n[sops]\n{DIALECT_KEY} = {CONFIGPARSER}\nversion = 3.11.0\n");
         assert_eq!(entries(&parse(&marked))[0], "a:k_unencrypted=\nx=1");
+    }
+
+    #[test]
+    fn comments_before_the_metadata_and_at_the_end_are_both_kept() {
+        // Found by fuzzing: the end of the file replaced the comments `[sops]` had closed.
+        let doc = parse("[db]\nu = x\n; before sops\n\n[sops]\nversion = 3.11.0\n; after\n");
+        assert_eq!(entries(&doc), ["db:u=x", "db#before sops", "db#after"]);
     }
 
     #[test]
