@@ -10,7 +10,8 @@ use crate::error::Error;
 use crate::format::Format;
 use crate::path::{self, PathSeg};
 use crate::plain::{self, Plain, Stored};
-use crate::tree::{Document, LeafKind, MapItem, Node};
+use crate::tree::{Document, LeafKind, MapItem, Node, NodeRef};
+use crate::value::Scalar;
 
 /// A change of one place of a document, as a format writes it.
 #[derive(Clone, Copy, Debug)]
@@ -89,16 +90,8 @@ pub fn parse_json_value(text: &str) -> Result<Plain, Error> {
 /// written under the key `data` (the one key of a binary file), or in a section of that name
 /// for formats whose values live in sections (INI).
 fn as_read_back(format: &dyn Format, value: &Plain) -> Result<Plain, Error> {
-    const KEY: &str = "data";
-    for depth in 1..=2 {
-        let wrapped = (0..depth).fold(value.clone(), |inner, _| {
-            Plain::Map(vec![(KEY.to_string(), inner)])
-        });
-        let Ok(text) = format.emit(&wrapped) else {
-            continue;
-        };
-        let doc = format.parse(text)?;
-        let mut read = plain::typed_documents(&doc, &Stored).into_iter().next();
+    for (doc, depth) in written(format, value) {
+        let mut read = plain::typed_documents(&doc?, &Stored).into_iter().next();
         for _ in 0..depth {
             read = match read {
                 Some(Plain::Map(mut items)) if items.len() == 1 && items[0].0 == KEY => {
@@ -114,6 +107,39 @@ fn as_read_back(format: &dyn Format, value: &Plain) -> Result<Plain, Error> {
     Err(Error::Emit(
         "the value cannot be written in this file's format".into(),
     ))
+}
+
+/// The scalar a file of `format` holds once `value` is written into it: what encrypting
+/// the file would encrypt. `None` when `value` is not stored as one scalar.
+pub fn stored_scalar(format: &dyn Format, value: &Plain) -> Option<Scalar> {
+    written(format, value).find_map(|(doc, depth)| {
+        let doc = doc.ok()?;
+        let Some(NodeRef::Leaf(id)) = doc.find(&vec![PathSeg::Key(KEY.to_string()); depth]) else {
+            return None;
+        };
+        match &doc.leaves[id].kind {
+            LeafKind::Value(scalar) => Some(scalar.clone()),
+            _ => None,
+        }
+    })
+}
+
+/// The key `value` is written under to read it back.
+const KEY: &str = "data";
+
+/// `value` written as a file of `format` under one key, or under a key of a section for
+/// formats that need one, and parsed again; with that nesting depth.
+fn written<'a>(
+    format: &'a dyn Format,
+    value: &'a Plain,
+) -> impl Iterator<Item = (Result<Document, Error>, usize)> + 'a {
+    (1..=2).filter_map(move |depth| {
+        let wrapped = (0..depth).fold(value.clone(), |inner, _| {
+            Plain::Map(vec![(KEY.to_string(), inner)])
+        });
+        let text = format.emit(&wrapped).ok()?;
+        Some((format.parse(text), depth))
+    })
 }
 
 /// The patches of `set` once the value is known to change.

@@ -14,6 +14,8 @@ use crate::plain::{self, Plain, Values};
 use crate::rules::Rules;
 use crate::tree::{Document, LeafId, LeafKind, Patch, Rendering, Visit};
 use crate::value::Scalar;
+use std::borrow::Cow;
+
 use zeroize::Zeroizing;
 
 /// How to decrypt.
@@ -21,6 +23,9 @@ use zeroize::Zeroizing;
 pub struct DecryptOptions {
     /// Do not verify the MAC.
     pub ignore_mac: bool,
+    /// Keep every value's IV ([`Decrypted::stash`]), which re-encrypting needs; it costs a
+    /// hash per value, so a plain decryption goes without.
+    pub keep_ivs: bool,
 }
 
 /// A decrypted file.
@@ -33,12 +38,14 @@ pub struct Decrypted {
     spellings: Vec<Option<Zeroizing<Vec<u8>>>>,
     /// Things the user should know (comments that could not be decrypted).
     pub warnings: Vec<String>,
-    /// The IV of every decrypted value, for [`crate::encrypt::reencrypt`].
+    /// The IV of every decrypted value, for [`crate::encrypt::reencrypt`] (empty unless
+    /// [`DecryptOptions::keep_ivs`]).
     stash: IvStash,
 }
 
 impl Decrypted {
-    /// The IVs of the decrypted values, so that re-encrypting keeps unchanged ciphertexts.
+    /// The IVs of the decrypted values, so that re-encrypting keeps unchanged ciphertexts;
+    /// empty unless decrypted with [`DecryptOptions::keep_ivs`].
     pub fn stash(&self) -> &IvStash {
         &self.stash
     }
@@ -83,6 +90,28 @@ pub fn decrypt(
     key: &DataKey,
     options: DecryptOptions,
 ) -> Result<Decrypted, Error> {
+    decrypt_replacing(format, doc, key, options, None).map(|(decrypted, _)| decrypted)
+}
+
+/// What one value's replacement would do to a file: found by [`decrypt_replacing`].
+pub(crate) struct Replacement {
+    /// The value's type and plaintext before.
+    pub before: Option<(String, Zeroizing<Vec<u8>>)>,
+    /// Whether the value before had a spelling recorded in the layout record.
+    pub spelled: bool,
+    /// The file's MAC with the value replaced.
+    pub mac: String,
+}
+
+/// [`decrypt`], and in the same pass the MAC the file would have if the encrypted value of
+/// leaf `replace.0` had the plaintext `replace.1` (for changing one value in place).
+pub(crate) fn decrypt_replacing(
+    format: &dyn Format,
+    doc: &Document,
+    key: &DataKey,
+    options: DecryptOptions,
+    replace: Option<(LeafId, &[u8])>,
+) -> Result<(Decrypted, Replacement), Error> {
     let metadata = metadata_of(doc)?;
     let rules = Rules::new(metadata.crypt_rule.as_ref())?;
     let cipher = ValueCipher::new(key);
@@ -110,22 +139,35 @@ pub fn decrypt(
         spellings: vec![None; doc.leaves.len()],
         patches: Vec::new(),
         warnings: Vec::new(),
+        keep_ivs: options.keep_ivs,
         stash: IvStash::default(),
+        replace: replace
+            .map(|(id, plaintext)| (id, plaintext, Mac::new(metadata.mac_only_encrypted))),
+        replacement: Replacement {
+            before: None,
+            spelled: false,
+            mac: String::new(),
+        },
     };
     doc.try_walk(|visit| run.visit(visit))?;
     let computed = run.mac.finish();
     if !options.ignore_mac {
         verify_mac(&cipher, metadata, &computed)?;
     }
+    let mut replacement = run.replacement;
+    if let Some((_, _, mac)) = run.replace {
+        replacement.mac = mac.finish();
+    }
     let mut patches = run.patches;
     patches.extend(format.metadata_patches(doc, None)?);
-    Ok(Decrypted {
+    let decrypted = Decrypted {
         bytes: doc.apply(patches),
         values: run.values,
         spellings: run.spellings,
         warnings: run.warnings,
         stash: run.stash,
-    })
+    };
+    Ok((decrypted, replacement))
 }
 
 /// A plaintext file produced by [`decrypt_file`], and warnings.
@@ -284,14 +326,18 @@ struct Run<'a> {
     spellings: Vec<Option<Zeroizing<Vec<u8>>>>,
     patches: Vec<Patch>,
     warnings: Vec<String>,
+    keep_ivs: bool,
     stash: IvStash,
+    /// The leaf replaced, its new plaintext, and the MAC with it.
+    replace: Option<(LeafId, &'a [u8], Mac)>,
+    replacement: Replacement,
 }
 
 impl Run<'_> {
     fn visit(&mut self, v: Visit<'_>) -> Result<(), Error> {
         let leaf = &self.doc.leaves[v.leaf];
         let encrypted = self.rules.should_encrypt(v.path, v.comments, v.is_comment);
-        let aad = path::aad(v.path);
+        let aad = v.aad;
         match &leaf.kind {
             LeafKind::Comment(stored) => {
                 if !encrypted || !is_encrypted(stored) {
@@ -301,15 +347,15 @@ impl Run<'_> {
                 // Where a tool attaches a comment is a matter of layout heuristics; another
                 // tool's choice is found among the document's other containers.
                 let decrypted = match self.cipher.decrypt(text, aad.as_bytes()) {
-                    Ok(d) => Some((aad, d)),
+                    Ok(d) => Some((Cow::Borrowed(aad), d)),
                     Err(_) => container_aads(self.doc).into_iter().find_map(|other| {
                         let d = self.cipher.decrypt(text, other.as_bytes()).ok()?;
-                        Some((other, d))
+                        Some((Cow::Owned(other), d))
                     }),
                 };
                 match decrypted {
                     Some((aad, d)) => {
-                        self.stash.record(&aad, &d.type_name, &d.plaintext, &d.iv);
+                        self.record_iv(&aad, &d);
                         let patch =
                             self.restore(v.leaf, &d.iv, Rendering::Comment(&d.plaintext))?;
                         self.patches.push(patch);
@@ -325,7 +371,7 @@ impl Run<'_> {
                 let in_mac = matches!(leaf.kind, LeafKind::Value(_));
                 if !encrypted {
                     if in_mac && !self.mac_only {
-                        self.mac.update(&self.format.plaintext(scalar));
+                        self.hash(v.leaf, &self.format.plaintext(scalar));
                     }
                     self.keep(v.leaf, in_mac, scalar.clone(), self.doc.raw(leaf).to_vec());
                     return Ok(());
@@ -352,7 +398,7 @@ impl Run<'_> {
                     .cipher
                     .decrypt(stored, aad.as_bytes())
                     .map_err(&failure)?;
-                self.stash.record(&aad, &d.type_name, &d.plaintext, &d.iv);
+                self.record_iv(&aad, &d);
                 if d.type_name == "comment" {
                     // sops stores comments inside lists as list elements.
                     let patch = self.restore(v.leaf, &d.iv, Rendering::Comment(&d.plaintext))?;
@@ -362,7 +408,11 @@ impl Run<'_> {
                 let value =
                     Scalar::from_plaintext(&d.type_name, d.plaintext.to_vec()).map_err(failure)?;
                 if in_mac {
-                    self.mac.update(&self.format.plaintext(&value));
+                    self.hash(v.leaf, &self.format.plaintext(&value));
+                }
+                if self.replace.as_ref().is_some_and(|r| r.0 == v.leaf) {
+                    self.replacement.spelled = self.layout.get(&d.iv).is_some();
+                    self.replacement.before = Some((d.type_name.clone(), d.plaintext.clone()));
                 }
                 let patch = self.restore(v.leaf, &d.iv, Rendering::Plain(&value))?;
                 self.keep(v.leaf, in_mac, value, patch.text.clone());
@@ -372,13 +422,27 @@ impl Run<'_> {
                 let value = self.values[*target].clone();
                 if let Some(value) = &value {
                     if !self.mac_only || encrypted {
-                        self.mac.update(&self.format.plaintext(value));
+                        self.hash(*target, &self.format.plaintext(value));
                     }
                 }
                 self.values[v.leaf] = value;
             }
         }
         Ok(())
+    }
+
+    /// Adds the plaintext of leaf `id` to the MAC, and to the MAC with the replacement.
+    fn hash(&mut self, id: LeafId, plaintext: &[u8]) {
+        self.mac.update(plaintext);
+        if let Some((replaced, new, mac)) = &mut self.replace {
+            mac.update(if *replaced == id { new } else { plaintext });
+        }
+    }
+
+    fn record_iv(&mut self, aad: &str, d: &crate::crypto::Decrypted) {
+        if self.keep_ivs {
+            self.stash.record(aad, &d.type_name, &d.plaintext, &d.iv);
+        }
     }
 
     /// Records the plaintext of a value sops's tree holds, and its spelling in the file.

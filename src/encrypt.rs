@@ -237,18 +237,7 @@ fn seal(
     let last_modified = last_modified.unwrap_or_else(|| Timestamp::now().to_rfc3339());
     let mac_enc = match mac_enc {
         Some(m) => m,
-        None => {
-            let seed = format!("{last_modified}\0{mac_hex}");
-            let aad = mac_aad(&last_modified)?;
-            seal_field(
-                &cipher,
-                &ivs,
-                MAC_PATH,
-                mac_hex.as_bytes(),
-                seed.as_bytes(),
-                &aad,
-            )
-        }
+        None => seal_mac(&cipher, &ivs, &last_modified, &mac_hex)?,
     };
     let layout = (!layout.is_empty()).then(|| {
         let bytes = layout.to_bytes();
@@ -274,6 +263,25 @@ fn seal(
         bytes: doc.apply(patches),
         warnings,
     })
+}
+
+/// The `mac` field for a MAC computed at `last_modified`.
+pub(crate) fn seal_mac(
+    cipher: &ValueCipher,
+    ivs: &IvDeriver,
+    last_modified: &str,
+    mac_hex: &str,
+) -> Result<String, Error> {
+    let seed = format!("{last_modified}\0{mac_hex}");
+    let aad = mac_aad(last_modified)?;
+    Ok(seal_field(
+        cipher,
+        ivs,
+        MAC_PATH,
+        mac_hex.as_bytes(),
+        seed.as_bytes(),
+        &aad,
+    ))
 }
 
 /// Encrypts a metadata field's value with an IV derived from its place and `seed`.
@@ -371,7 +379,7 @@ impl Run<'_> {
 
     /// Encrypts one value with its deterministic IV.
     fn seal(&mut self, v: &Visit<'_>, type_name: &str, plaintext: &[u8]) -> Result<String, Error> {
-        let aad = path::aad(v.path);
+        let aad = v.aad;
         let at = IvPath {
             document: v.document,
             segments: v.path,

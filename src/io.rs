@@ -18,6 +18,7 @@ pub const MAX_INPUT: u64 = 512 << 20;
 
 /// Reads a whole file, or standard input, of at most [`MAX_INPUT`] bytes.
 pub fn read_input(path: &Path) -> Result<Vec<u8>, Error> {
+    let mut size = 0;
     let (name, reader): (PathBuf, Box<dyn Read>) = if is_stdin(path) {
         (PathBuf::from("standard input"), Box::new(std::io::stdin()))
     } else {
@@ -30,14 +31,16 @@ pub fn read_input(path: &Path) -> Result<Vec<u8>, Error> {
                 source,
             },
         })?;
-        if file.metadata().is_ok_and(|m| m.len() > MAX_INPUT) {
+        size = file.metadata().map_or(0, |m| m.len());
+        if size > MAX_INPUT {
             return Err(Error::TooLarge {
                 path: path.to_path_buf(),
             });
         }
         (path.to_path_buf(), Box::new(file))
     };
-    let mut bytes = Vec::new();
+    // Sized up front: growing by doubling copies a large file several times over.
+    let mut bytes = Vec::with_capacity(size as usize + 1);
     // One byte more than the limit tells a file at the limit from a bigger one.
     reader
         .take(MAX_INPUT + 1)

@@ -5,15 +5,153 @@
 
 use zeroize::Zeroizing;
 
-use crate::crypto::{DataKey, IvStash};
+use crate::change;
+use crate::crypto::{is_encrypted, DataKey, IvDeriver, IvPath, IvStash, ValueCipher};
 use crate::decrypt::{self, DecryptOptions};
 use crate::encrypt::{self, EncryptOptions, Encrypted, Keys};
 use crate::error::Error;
 use crate::format::FileFormat;
 use crate::keys::Keyring;
-use crate::metadata::Metadata;
+use crate::metadata::{Metadata, FORMAT_VERSION};
+use crate::path::{self, PathSeg};
 use crate::plain::{self, Plain};
-use crate::tree::Document;
+use crate::timestamp::Timestamp;
+use crate::tree::{Document, LeafKind, NodeRef, Quote, Rendering};
+use crate::value::Scalar;
+
+/// An encrypted file, parsed, with its data key recovered: ready to be decrypted, or to
+/// have one value changed in place.
+pub struct Unlocked {
+    format: FileFormat,
+    doc: Document,
+    key: DataKey,
+}
+
+impl std::fmt::Debug for Unlocked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Unlocked")
+            .field("format", &self.format)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The result of [`Unlocked::set_in_place`].
+#[derive(Debug)]
+pub struct SetInPlace {
+    /// The file with the value set (the file as it was when nothing changed).
+    pub bytes: Vec<u8>,
+    /// Whether the value changed.
+    pub changed: bool,
+    /// Things the user should know (from decryption).
+    pub warnings: Vec<String>,
+}
+
+impl Unlocked {
+    /// Parses an encrypted file of `format` and recovers its data key with `keyring`.
+    pub fn open(bytes: Vec<u8>, format: FileFormat, keyring: &Keyring) -> Result<Unlocked, Error> {
+        let doc = format.format().parse(bytes)?;
+        let key = keyring.data_key(decrypt::metadata_of(&doc)?)?;
+        Ok(Unlocked { format, doc, key })
+    }
+
+    /// Decrypts the file, keeping what encrypting it again needs.
+    pub fn decrypt(self, options: DecryptOptions) -> Result<Opened, Error> {
+        let options = DecryptOptions {
+            keep_ivs: true,
+            ..options
+        };
+        let decrypted = decrypt::decrypt(self.format.format(), &self.doc, &self.key, options)?;
+        Ok(Opened {
+            format: self.format,
+            metadata: decrypt::metadata_of(&self.doc)?.clone(),
+            key: self.key,
+            stash: decrypted.stash().clone(),
+            plaintext: Zeroizing::new(decrypted.bytes.clone()),
+            warnings: decrypted.warnings.clone(),
+        })
+    }
+
+    /// Sets the encrypted scalar at `at` to `value` in the encrypted file itself: only that
+    /// value, `lastmodified` and `mac` change, and the cost is one decryption pass (to verify
+    /// and recompute the MAC) instead of a decryption and an encryption of every value.
+    /// The result is the file [`Opened::seal`] would write after the same change.
+    ///
+    /// `None` when the change is not that simple (a new key, a container, a value kept in
+    /// plaintext, a value with a recorded spelling, aliases, duplicate keys): the caller
+    /// goes the whole way with [`Unlocked::decrypt`].
+    pub fn set_in_place(
+        &self,
+        at: &[PathSeg],
+        value: &Plain,
+        options: DecryptOptions,
+    ) -> Result<Option<SetInPlace>, Error> {
+        let format = self.format.format();
+        let doc = &self.doc;
+        let Some(NodeRef::Leaf(id)) = doc.find(at) else {
+            return Ok(None);
+        };
+        let leaf = &doc.leaves[id];
+        // A block scalar's header says how the value ends: a change of layout.
+        let simple = matches!(&leaf.kind, LeafKind::Value(Scalar::Str(s)) if is_encrypted(s))
+            && !matches!(leaf.style.quote, Quote::Block { .. })
+            && !doc.leaves.iter().any(|l| {
+                matches!(l.kind, LeafKind::Shadowed(_))
+                    || matches!(l.kind, LeafKind::Alias(target) if target == id)
+            });
+        let Some(scalar) = simple
+            .then(|| change::stored_scalar(format, value))
+            .flatten()
+        else {
+            return Ok(None);
+        };
+        let type_name = scalar.type_name();
+        let plaintext = format.plaintext(&scalar);
+        let (decrypted, replacement) =
+            decrypt::decrypt_replacing(format, doc, &self.key, options, Some((id, &plaintext)))?;
+        let Some((type_before, before)) = replacement.before else {
+            return Ok(None);
+        };
+        if type_before == type_name && before.as_slice() == &*plaintext {
+            return Ok(Some(SetInPlace {
+                bytes: doc.text.clone(),
+                changed: false,
+                warnings: decrypted.warnings,
+            }));
+        }
+        // A new type can change how the value is written (its quotes), and an empty string
+        // stays in plaintext in most formats: changes of layout, for the whole way.
+        if replacement.spelled
+            || type_before != type_name
+            || (plaintext.is_empty() && !format.encrypts_empty_strings())
+        {
+            return Ok(None);
+        }
+        let cipher = ValueCipher::new(&self.key);
+        let ivs = IvDeriver::new(&self.key);
+        let iv = ivs.derive(
+            IvPath {
+                document: 0,
+                segments: at,
+            },
+            type_name,
+            &plaintext,
+            0,
+        );
+        let aad = path::aad(at);
+        let enc = cipher.encrypt(&plaintext, type_name, aad.as_bytes(), &iv);
+        let mut patches = vec![format.render(doc, leaf, Rendering::Encrypted(&enc))?];
+        let mut metadata = decrypt::metadata_of(doc)?.clone();
+        metadata.last_modified = Timestamp::now().to_rfc3339();
+        metadata.mac = encrypt::seal_mac(&cipher, &ivs, &metadata.last_modified, &replacement.mac)?;
+        metadata.version = FORMAT_VERSION.into();
+        patches.extend(format.metadata_patches(doc, Some(&metadata))?);
+        Ok(Some(SetInPlace {
+            bytes: doc.apply(patches),
+            changed: true,
+            warnings: decrypted.warnings,
+        }))
+    }
+}
 
 /// An encrypted file, decrypted and ready to be encrypted again after a change.
 pub struct Opened {
@@ -42,18 +180,7 @@ impl Opened {
         keyring: &Keyring,
         options: DecryptOptions,
     ) -> Result<Opened, Error> {
-        let doc = format.format().parse(bytes)?;
-        let metadata = decrypt::metadata_of(&doc)?.clone();
-        let key = keyring.data_key(&metadata)?;
-        let decrypted = decrypt::decrypt(format.format(), &doc, &key, options)?;
-        Ok(Opened {
-            format,
-            key,
-            metadata,
-            stash: decrypted.stash().clone(),
-            plaintext: Zeroizing::new(decrypted.bytes.clone()),
-            warnings: decrypted.warnings.clone(),
-        })
+        Unlocked::open(bytes, format, keyring)?.decrypt(options)
     }
 
     /// The file's format.

@@ -178,7 +178,7 @@ impl Document {
     /// Visits every leaf in SOPS tree order (documents in order, depth first, file order),
     /// with its path and the comment stack SOPS's crypt rules look at.
     pub fn walk(&self, mut visit: impl FnMut(Visit<'_>)) {
-        let mut path = Vec::new();
+        let mut path = PathBuf::default();
         let mut stack = Vec::new();
         for (document, branch) in self.branches.iter().enumerate() {
             let mut w = Walker {
@@ -284,6 +284,8 @@ pub struct Visit<'a> {
     pub document: usize,
     /// Keys and list indexes from the root (for a comment: its container's path).
     pub path: &'a [PathSeg],
+    /// The AAD of `path` ([`crate::path::aad`]).
+    pub aad: &'a str,
     /// SOPS's comment stack: one list per nesting level of the comments seen since the
     /// last non-comment item at that level, as stored in the file.
     pub comments: &'a [Vec<&'a [u8]>],
@@ -291,10 +293,68 @@ pub struct Visit<'a> {
     pub is_comment: bool,
 }
 
+/// The walk's current path and its AAD, kept as the walk goes: a leaf visit allocates
+/// nothing, although a file has as many visits as values.
+#[derive(Default)]
+struct PathBuf {
+    /// Segments; those past `len` are spare buffers from deeper paths walked before.
+    segments: Vec<PathSeg>,
+    len: usize,
+    /// The AAD of the first `len` segments, without the `:` that stands for an empty one.
+    aad: String,
+    /// `aad`'s length before each segment.
+    aad_lens: Vec<usize>,
+}
+
+impl PathBuf {
+    fn push_key(&mut self, key: &str) {
+        match self.segments.get_mut(self.len) {
+            Some(PathSeg::Key(spare)) => {
+                spare.clear();
+                spare.push_str(key);
+            }
+            Some(other) => *other = PathSeg::Key(key.to_string()),
+            None => self.segments.push(PathSeg::Key(key.to_string())),
+        }
+        self.aad_lens.push(self.aad.len());
+        self.aad.push_str(key);
+        self.aad.push(':');
+        self.len += 1;
+    }
+
+    fn push_index(&mut self, index: usize) {
+        match self.segments.get_mut(self.len) {
+            Some(PathSeg::Index(spare)) => *spare = index,
+            Some(other) => *other = PathSeg::Index(index),
+            None => self.segments.push(PathSeg::Index(index)),
+        }
+        self.aad_lens.push(self.aad.len());
+        self.len += 1;
+    }
+
+    fn pop(&mut self) {
+        self.len -= 1;
+        let aad_len = self.aad_lens.pop().expect("a segment was pushed");
+        self.aad.truncate(aad_len);
+    }
+
+    fn segments(&self) -> &[PathSeg] {
+        &self.segments[..self.len]
+    }
+
+    fn aad(&self) -> &str {
+        if self.aad.is_empty() {
+            ":"
+        } else {
+            &self.aad
+        }
+    }
+}
+
 struct Walker<'d, 'v, F> {
     doc: &'d Document,
     document: usize,
-    path: &'v mut Vec<PathSeg>,
+    path: &'v mut PathBuf,
     stack: &'v mut Vec<Vec<&'d [u8]>>,
     visit: &'v mut F,
 }
@@ -311,7 +371,8 @@ impl<'d, F: FnMut(Visit<'_>)> Walker<'d, '_, F> {
         (self.visit)(Visit {
             leaf: id,
             document: self.document,
-            path: self.path,
+            path: self.path.segments(),
+            aad: self.path.aad(),
             comments: self.stack,
             is_comment,
         });
@@ -339,7 +400,7 @@ impl<'d, F: FnMut(Visit<'_>)> Walker<'d, '_, F> {
                     self.leaf(*id, true);
                 }
                 MapItem::Pair(key, value) => {
-                    self.path.push(PathSeg::Key(key.clone()));
+                    self.path.push_key(key);
                     self.node(value);
                     self.path.pop();
                     self.stack.last_mut().expect("pushed above").clear();
@@ -361,7 +422,7 @@ impl<'d, F: FnMut(Visit<'_>)> Walker<'d, '_, F> {
                 }
                 continue;
             }
-            self.path.push(PathSeg::Index(index));
+            self.path.push_index(index);
             self.node(item);
             self.path.pop();
             index += 1;

@@ -40,6 +40,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let keyring = keyring(args.decryption_order.as_deref())?;
     let options = DecryptOptions {
         ignore_mac: args.ignore_mac,
+        ..DecryptOptions::default()
     };
     if !args.more.is_empty() || args.output_dir.is_some() {
         return run_many(&args, &keyring, options);

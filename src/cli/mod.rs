@@ -32,7 +32,7 @@ use secrets::decrypt::DecryptOptions;
 use secrets::format::FileFormat;
 use secrets::git;
 use secrets::keys::Keyring;
-use secrets::rewrite::Opened;
+use secrets::rewrite::{Opened, Unlocked};
 use secrets::rules::CryptRule;
 use secrets::Error;
 
@@ -400,13 +400,26 @@ impl OpenArgs {
     fn options(&self) -> DecryptOptions {
         DecryptOptions {
             ignore_mac: self.ignore_mac,
+            ..DecryptOptions::default()
         }
     }
 
     /// Reads and decrypts an encrypted file, keeping what re-encrypting it needs.
     fn open_file(&self, file: &Path, format: FileFormat) -> anyhow::Result<Opened> {
+        self.decrypt(file, self.unlock_file(file, format)?)
+    }
+
+    /// Reads an encrypted file and recovers its data key.
+    fn unlock_file(&self, file: &Path, format: FileFormat) -> anyhow::Result<Unlocked> {
         let bytes = secrets::io::read_input(file)?;
-        let opened = Opened::open(bytes, format, &self.keyring()?, self.options())
+        Unlocked::open(bytes, format, &self.keyring()?)
+            .with_context(|| format!("cannot decrypt {}", file.display()))
+    }
+
+    /// Decrypts a file [`OpenArgs::unlock_file`] read.
+    fn decrypt(&self, file: &Path, unlocked: Unlocked) -> anyhow::Result<Opened> {
+        let opened = unlocked
+            .decrypt(self.options())
             .with_context(|| format!("cannot decrypt {}", file.display()))?;
         warn(&opened.warnings);
         Ok(opened)

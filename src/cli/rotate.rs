@@ -110,6 +110,7 @@ fn rotate_one(args: &Args, keyring: &Keyring, path: &Path) -> anyhow::Result<Opt
         args.changes.changes(args.all)?,
         DecryptOptions {
             ignore_mac: args.ignore_mac,
+            ..DecryptOptions::default()
         },
     )
     .with_context(|| format!("cannot rotate {}", path.display()))?;

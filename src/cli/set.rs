@@ -2,10 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
+use anyhow::Context;
 use secrets::change;
 use secrets::io::DirLock;
 use secrets::path::PathSeg;
-use secrets::rewrite::Opened;
+use secrets::rewrite::{Opened, Unlocked};
 use secrets::tree::Document;
 use secrets::Error;
 use zeroize::Zeroizing;
@@ -56,14 +57,21 @@ pub struct Place {
 }
 
 impl Place {
-    /// The file decrypted (and locked until the lock is dropped), its plaintext parsed,
-    /// and the path.
-    pub fn open(&self) -> anyhow::Result<(DirLock, Opened, Document, Vec<PathSeg>)> {
+    /// The file (locked until the lock is dropped) with its data key, and the path.
+    fn unlock(&self) -> anyhow::Result<(DirLock, Unlocked, Vec<PathSeg>)> {
         let format = file_format(self.input_type, &self.file);
         let at = secrets::path::parse(&self.path)
             .map_err(|e| Error::InvalidSet(format!("invalid path: {e}")))?;
         let lock = lock_for_change(&self.file)?;
-        let opened = self.open.open_file(&self.file, format)?;
+        let unlocked = self.open.unlock_file(&self.file, format)?;
+        Ok((lock, unlocked, at))
+    }
+
+    /// The file decrypted (and locked until the lock is dropped), its plaintext parsed,
+    /// and the path.
+    pub fn open(&self) -> anyhow::Result<(DirLock, Opened, Document, Vec<PathSeg>)> {
+        let (lock, unlocked, at) = self.unlock()?;
+        let opened = self.open.decrypt(&self.file, unlocked)?;
         let doc = opened.document()?;
         Ok((lock, opened, doc, at))
     }
@@ -72,9 +80,14 @@ impl Place {
     pub fn save(&self, opened: &Opened, plaintext: Vec<u8>) -> anyhow::Result<()> {
         let sealed = opened.seal(plaintext)?;
         warn(&sealed.warnings);
+        self.write(sealed.bytes)
+    }
+
+    /// Writes the file, unless its content would not change.
+    fn write(&self, bytes: Vec<u8>) -> anyhow::Result<()> {
         let before = secrets::io::read_input(&self.file)?;
-        if sealed.bytes != before {
-            secrets::io::write_atomic(&self.file, &sealed.bytes, 0o644)?;
+        if bytes != before {
+            secrets::io::write_atomic(&self.file, &bytes, 0o644)?;
         }
         Ok(())
     }
@@ -89,7 +102,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         args.value.clone().unwrap_or_default()
     });
     let value = change::parse_json_value(&value)?;
-    let (_lock, opened, doc, at) = args.place.open()?;
+    let (_lock, unlocked, at) = args.place.unlock()?;
+    // Most sets replace one encrypted value: done on the encrypted file, it costs one
+    // decryption pass instead of a decryption and an encryption.
+    let options = args.place.open.options();
+    let in_place = unlocked
+        .set_in_place(&at, &value, options)
+        .with_context(|| format!("cannot decrypt {}", args.place.file.display()))?;
+    if let Some(set) = in_place {
+        warn(&set.warnings);
+        if !set.changed && args.idempotent {
+            return Ok(());
+        }
+        return args.place.write(set.bytes);
+    }
+    let opened = args.place.open.decrypt(&args.place.file, unlocked)?;
+    let doc = opened.document()?;
     let changed = change::set(opened.format().format(), &doc, &at, &value)?;
     if !changed.changed && args.idempotent {
         return Ok(());

@@ -41,7 +41,7 @@ impl Format for Dotenv {
         let mut metadata_pairs = Vec::new();
         let mut start = 0;
         while start < text.len() {
-            let end = memchr(b'\n', &text[start..]).map_or(text.len(), |i| start + i);
+            let end = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |i| start + i);
             let line = &text[start..end];
             let mut next = (end + 1).min(text.len());
             if line.is_empty() {
@@ -56,7 +56,7 @@ impl Format for Dotenv {
                 });
                 items.push(MapItem::Comment(leaves.len() - 1));
             } else {
-                let eq = memchr(b'=', line).ok_or_else(|| {
+                let eq = memchr::memchr(b'=', line).ok_or_else(|| {
                     Error::syntax_at(
                         "dotenv",
                         &text,
@@ -271,37 +271,35 @@ fn starts_assignment(line: &[u8]) -> bool {
             .is_some_and(|b| *b == b'=')
 }
 
-/// `\n` (two characters) → newline.
+/// `\n` (two characters) → newline. Copies runs between backslashes whole: values are
+/// mostly long `ENC[...]` strings with none.
 fn unescape(raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        if raw[i] == b'\\' && raw.get(i + 1) == Some(&b'n') {
+    let mut rest = raw;
+    while let Some(i) = memchr::memchr(b'\\', rest) {
+        out.extend_from_slice(&rest[..i]);
+        if rest.get(i + 1) == Some(&b'n') {
             out.push(b'\n');
-            i += 2;
+            rest = &rest[i + 2..];
         } else {
-            out.push(raw[i]);
-            i += 1;
+            out.push(b'\\');
+            rest = &rest[i + 1..];
         }
     }
+    out.extend_from_slice(rest);
     out
 }
 
 /// Newline → `\n` (two characters).
 fn escape(value: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(value.len());
-    for &b in value {
-        if b == b'\n' {
+    for (i, line) in value.split(|&b| b == b'\n').enumerate() {
+        if i > 0 {
             out.extend_from_slice(b"\\n");
-        } else {
-            out.push(b);
         }
+        out.extend_from_slice(line);
     }
     out
-}
-
-fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
-    haystack.iter().position(|&b| b == needle)
 }
 
 #[cfg(test)]

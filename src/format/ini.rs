@@ -94,7 +94,12 @@ impl Format for Ini {
                         .into_iter()
                         .map(|(k, v)| (k, v.replace('\n', "\\n").into_bytes()))
                         .collect();
-                if Parser::new(&doc.text, false).run().is_err() {
+                // Read as configparser reads it: a plaintext go-ini cannot read, or an
+                // encrypted file that says so (its metadata being replaced).
+                if Parser::new(&doc.text, false)
+                    .run()
+                    .map_or(true, |p| p.says_configparser())
+                {
                     pairs.push((DIALECT_KEY.into(), CONFIGPARSER.into()));
                     pairs.sort();
                 }
@@ -915,6 +920,26 @@ mod tests {
         let marked =
             format!("{sealed}\n[sops]\n{DIALECT_KEY} = {CONFIGPARSER}\nversion = 3.11.0\n");
         assert_eq!(entries(&parse(&marked))[0], "a:k_unencrypted=\nx=1");
+        // New metadata for the encrypted file (updatekeys, set) keeps saying so.
+        let doc = parse(&marked);
+        let metadata = Metadata {
+            key_groups: Vec::new(),
+            shamir_threshold: 0,
+            last_modified: "2026-01-01T00:00:00Z".into(),
+            mac: "ENC[...]".into(),
+            crypt_rule: None,
+            mac_only_encrypted: false,
+            version: "3.11.0".into(),
+            layout: None,
+            unknown: Vec::new(),
+        };
+        let patches = Ini.metadata_patches(&doc, Some(&metadata)).unwrap();
+        let rewritten = String::from_utf8(doc.apply(patches)).unwrap();
+        let marker = rewritten.lines().find(|l| l.starts_with(DIALECT_KEY));
+        assert!(
+            marker.is_some_and(|l| l.ends_with(&format!("= {CONFIGPARSER}"))),
+            "{rewritten}"
+        );
     }
 
     #[test]
