@@ -351,7 +351,7 @@ impl Run<'_> {
                 let d = self
                     .cipher
                     .decrypt(stored, aad.as_bytes())
-                    .map_err(&failure)?;
+                    .map_err(|e| Error::decrypt_value(path::Display(v.path).to_string(), e))?;
                 self.stash.record(&aad, &d.type_name, &d.plaintext, &d.iv);
                 if d.type_name == "comment" {
                     // sops stores comments inside lists as list elements.

@@ -5,7 +5,7 @@
 
 use zeroize::Zeroizing;
 
-use crate::crypto::{DataKey, IvStash};
+use crate::crypto::{Cipher, DataKey, IvStash};
 use crate::decrypt::{self, DecryptOptions};
 use crate::encrypt::{self, EncryptOptions, Encrypted, Keys};
 use crate::error::Error;
@@ -13,7 +13,8 @@ use crate::format::FileFormat;
 use crate::keys::Keyring;
 use crate::metadata::Metadata;
 use crate::plain::{self, Plain};
-use crate::tree::Document;
+use crate::tree::{Document, LeafKind};
+use crate::value::Scalar;
 
 /// An encrypted file, decrypted and ready to be encrypted again after a change.
 pub struct Opened {
@@ -46,13 +47,15 @@ impl Opened {
         let metadata = decrypt::metadata_of(&doc)?.clone();
         let key = keyring.data_key(&metadata)?;
         let decrypted = decrypt::decrypt(format.format(), &doc, &key, options)?;
+        let mut warnings = decrypted.warnings.clone();
+        warnings.extend(mixed_ciphers(&doc, metadata.cipher()?));
         Ok(Opened {
             format,
             key,
             metadata,
             stash: decrypted.stash().clone(),
             plaintext: Zeroizing::new(decrypted.bytes.clone()),
-            warnings: decrypted.warnings.clone(),
+            warnings,
         })
     }
 
@@ -102,6 +105,7 @@ impl Opened {
             crypt_rule: self.metadata.crypt_rule.clone(),
             mac_only_encrypted: self.metadata.mac_only_encrypted,
             shamir_threshold: self.metadata.shamir_threshold,
+            cipher: self.metadata.cipher()?,
         };
         encrypt::reencrypt(
             self.format,
@@ -114,6 +118,36 @@ impl Opened {
     }
 }
 
+/// A warning when values of an encrypted `doc` name another cipher than `cipher`, the file's
+/// (its MAC's): writing the file encrypts them all with the file's cipher, which is worth
+/// saying, since a file put together from parts is odd and the diff shows every such value.
+fn mixed_ciphers(doc: &Document, cipher: Cipher) -> Option<String> {
+    let mut others: Vec<Cipher> = Vec::new();
+    let mut count = 0;
+    for leaf in &doc.leaves {
+        let stored = match &leaf.kind {
+            LeafKind::Value(Scalar::Str(s)) | LeafKind::Shadowed(Scalar::Str(s)) => s,
+            LeafKind::Comment(text) => text,
+            _ => continue,
+        };
+        if let Ok(Some(other)) = Cipher::of(stored) {
+            if other != cipher {
+                count += 1;
+                if !others.contains(&other) {
+                    others.push(other);
+                }
+            }
+        }
+    }
+    let names: Vec<&str> = others.iter().map(|c| c.name()).collect();
+    (count > 0).then(|| {
+        format!(
+            "{count} value(s) of the file are encrypted with {}, the rest and the MAC with {cipher}: writing the file encrypts them all with {cipher}",
+            names.join(" and ")
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +157,49 @@ mod tests {
         let (text, recipient) = keys::age::generate("2024-01-01T00:00:00Z");
         let identities = AgeIdentities::from_text(&text);
         (Keyring::new(vec![Box::new(identities)]), recipient)
+    }
+
+    #[test]
+    fn values_of_another_cipher_are_named_and_then_re_encrypted() {
+        let (keyring, recipient) = keyring();
+        let groups = vec![keys::parse_recipients("age", &recipient).unwrap()];
+        let data_key = DataKey::generate();
+        let keys = Keys {
+            key_groups: keys::wrap(&groups, &data_key, 0).unwrap(),
+            data_key,
+        };
+        let format = FileFormat::Yaml;
+        let doc = format.format().parse(b"a: 1\nb: two\n".to_vec()).unwrap();
+        let seal_with = |cipher| {
+            let options = EncryptOptions {
+                cipher,
+                ..Default::default()
+            };
+            let sealed = encrypt::encrypt(format.format(), &doc, &keys, &options, None);
+            String::from_utf8(sealed.unwrap().bytes).unwrap()
+        };
+        let (aes, xchacha) = (
+            seal_with(Cipher::Aes256Gcm),
+            seal_with(Cipher::XChaCha20Poly1305),
+        );
+        let line_a = |text: &str| text.lines().next().unwrap().to_string();
+        // An XChaCha20 file with one AES-GCM value: it decrypts (the MAC covers plaintexts).
+        let mixed = xchacha.replacen(&line_a(&xchacha), &line_a(&aes), 1);
+        let opened = Opened::open(
+            mixed.into_bytes(),
+            format,
+            &keyring,
+            DecryptOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            opened.warnings,
+            ["1 value(s) of the file are encrypted with AES256_GCM, the rest and the MAC with XCHACHA20_POLY1305: writing the file encrypts them all with XCHACHA20_POLY1305"]
+        );
+        let resealed = opened.seal(opened.plaintext().to_vec()).unwrap();
+        assert_eq!(resealed.cipher, Cipher::XChaCha20Poly1305);
+        // Back to the XChaCha20 file as it was: same key, place and value, same ciphertext.
+        assert_eq!(String::from_utf8(resealed.bytes).unwrap(), xchacha);
     }
 
     #[test]

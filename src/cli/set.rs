@@ -10,7 +10,7 @@ use secrets::tree::Document;
 use secrets::Error;
 use zeroize::Zeroizing;
 
-use super::{file_format, lock_for_change, warn, OpenArgs, TypeArg};
+use super::{file_format, lock_for_change, warn, warn_cipher, OpenArgs, TypeArg};
 
 /// Set one value of an encrypted file (only that value's line changes, plus mac/lastmodified)
 ///
@@ -74,6 +74,7 @@ impl Place {
         warn(&sealed.warnings);
         let before = secrets::io::read_input(&self.file)?;
         if sealed.bytes != before {
+            warn_cipher(&self.file, sealed.cipher);
             secrets::io::write_atomic(&self.file, &sealed.bytes, 0o644)?;
         }
         Ok(())
