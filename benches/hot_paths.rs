@@ -6,7 +6,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use secrets::crypto::{DataKey, Mac, ValueCipher};
+use secrets::crypto::{DataKey, Iv, Mac, ValueCipher};
 use secrets::decrypt::{decrypt, DecryptOptions};
 use secrets::encrypt::{encrypt, EncryptOptions, Keys};
 use secrets::format::FileFormat;
@@ -92,7 +92,8 @@ fn keys() -> Keys {
 
 fn value_cipher(c: &mut Criterion) {
     let cipher = ValueCipher::new(&DataKey::generate());
-    let stored = cipher.encrypt(b"a-secret-value-1234", "str", b"db:password:", &[7u8; 32]);
+    let iv = Iv::from_slice(&[7u8; 32]).expect("32 bytes");
+    let stored = cipher.encrypt(b"a-secret-value-1234", "str", b"db:password:", &iv);
     let mut group = c.benchmark_group("value");
     group.bench_function("encrypt", |b| {
         b.iter(|| {
@@ -100,7 +101,7 @@ fn value_cipher(c: &mut Criterion) {
                 black_box(b"a-secret-value-1234"),
                 "str",
                 b"db:password:",
-                &[7u8; 32],
+                &iv,
             )
         })
     });

@@ -335,7 +335,7 @@ _secrets() {
             return 0
             ;;
         secrets__subcmd__edit)
-            opts="-a -p -k -h --input-type --age --pgp --kms --gcp-kms --azure-kv --hc-vault-transit --aws-profile --encryption-context --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --ignore-mac --decryption-order --config --help"
+            opts="-a -p -k -h --input-type --age --pgp --kms --gcp-kms --azure-kv --hc-vault-transit --aws-profile --encryption-context --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --cipher --ignore-mac --decryption-order --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -413,6 +413,10 @@ _secrets() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cipher)
+                    COMPREPLY=($(compgen -W "aes256-gcm xchacha20-poly1305" -- "${cur}"))
+                    return 0
+                    ;;
                 --decryption-order)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -429,7 +433,7 @@ _secrets() {
             return 0
             ;;
         secrets__subcmd__encrypt)
-            opts="-i -a -p -k -h --input-type --output-type --filename-override --in-place --output --force --age --pgp --kms --gcp-kms --azure-kv --hc-vault-transit --aws-profile --encryption-context --shamir-secret-sharing-threshold --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --config --help"
+            opts="-i -a -p -k -h --input-type --output-type --filename-override --in-place --output --force --age --pgp --kms --gcp-kms --azure-kv --hc-vault-transit --aws-profile --encryption-context --shamir-secret-sharing-threshold --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --cipher --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -521,6 +525,10 @@ _secrets() {
                     ;;
                 --encrypted-comment-regex)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cipher)
+                    COMPREPLY=($(compgen -W "aes256-gcm xchacha20-poly1305" -- "${cur}"))
                     return 0
                     ;;
                 --config)

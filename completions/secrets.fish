@@ -76,6 +76,8 @@ complete -c secrets -n "__fish_secrets_using_subcommand encrypt" -l unencrypted-
 complete -c secrets -n "__fish_secrets_using_subcommand encrypt" -l encrypted-regex -d 'Encrypt only values under keys matching this regex' -r
 complete -c secrets -n "__fish_secrets_using_subcommand encrypt" -l unencrypted-comment-regex -d 'Keep values after a comment matching this regex in plaintext' -r
 complete -c secrets -n "__fish_secrets_using_subcommand encrypt" -l encrypted-comment-regex -d 'Encrypt only values after a comment matching this regex' -r
+complete -c secrets -n "__fish_secrets_using_subcommand encrypt" -l cipher -d 'Cipher of the values (default: aes256-gcm; a reused destination keeps its own)' -r -f -a "aes256-gcm\t'AES256_GCM, the SOPS cipher: sops and secrets read the file (the default)'
+xchacha20-poly1305\t'XCHACHA20_POLY1305: only secrets reads the file, sops cannot'"
 complete -c secrets -n "__fish_secrets_using_subcommand encrypt" -l config -d 'The .sops.yaml to use, instead of the first one found from the current directory up' -r -F
 complete -c secrets -n "__fish_secrets_using_subcommand encrypt" -s i -l in-place -d 'Write the result back to the input file'
 complete -c secrets -n "__fish_secrets_using_subcommand encrypt" -l force -d 'Write through a symbolic link that leads out of the file\'s directory, or binary data to a terminal'
@@ -123,6 +125,8 @@ complete -c secrets -n "__fish_secrets_using_subcommand edit" -l unencrypted-reg
 complete -c secrets -n "__fish_secrets_using_subcommand edit" -l encrypted-regex -d 'Encrypt only values under keys matching this regex' -r
 complete -c secrets -n "__fish_secrets_using_subcommand edit" -l unencrypted-comment-regex -d 'Keep values after a comment matching this regex in plaintext' -r
 complete -c secrets -n "__fish_secrets_using_subcommand edit" -l encrypted-comment-regex -d 'Encrypt only values after a comment matching this regex' -r
+complete -c secrets -n "__fish_secrets_using_subcommand edit" -l cipher -d 'Cipher of the values of a new file (default: aes256-gcm); a file keeps its own' -r -f -a "aes256-gcm\t'AES256_GCM, the SOPS cipher: sops and secrets read the file (the default)'
+xchacha20-poly1305\t'XCHACHA20_POLY1305: only secrets reads the file, sops cannot'"
 complete -c secrets -n "__fish_secrets_using_subcommand edit" -l decryption-order -d 'Key types to try first, comma-separated (e.g. age,pgp)' -r
 complete -c secrets -n "__fish_secrets_using_subcommand edit" -l config -d 'The .sops.yaml to use, instead of the first one found from the current directory up' -r -F
 complete -c secrets -n "__fish_secrets_using_subcommand edit" -l ignore-mac -d 'Do not verify the MAC (only for files whose content you trust)'

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use crate::crypto::{DataKey, IvDeriver, IvPath, IvStash, Mac, ValueCipher};
+use crate::crypto::{Cipher, DataKey, Iv, IvDeriver, IvPath, IvStash, Mac, ValueCipher};
 use crate::error::Error;
 use crate::format::{FileFormat, Format};
 use crate::keys::{self, RecipientGroups};
@@ -23,6 +23,8 @@ pub struct EncryptOptions {
     pub mac_only_encrypted: bool,
     /// Shares needed with several key groups (0 = all).
     pub shamir_threshold: usize,
+    /// The value cipher: AES256_GCM (the one sops reads) unless the file never meets sops.
+    pub cipher: Cipher,
 }
 
 impl Default for EncryptOptions {
@@ -31,6 +33,7 @@ impl Default for EncryptOptions {
             crypt_rule: Some(CryptRule::default()),
             mac_only_encrypted: false,
             shamir_threshold: 0,
+            cipher: Cipher::default(),
         }
     }
 }
@@ -44,7 +47,15 @@ pub struct Keys {
 }
 
 /// An encrypted file, and warnings (for example, aliases sops cannot read).
-pub type Encrypted = crate::Output;
+#[derive(Debug)]
+pub struct Encrypted {
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
+    /// Warnings to show.
+    pub warnings: Vec<String>,
+    /// The cipher of its values and MAC (the CLI says when sops cannot read it).
+    pub cipher: Cipher,
+}
 
 /// Encrypts a whole file with a new data key: parses `input` as `input_format`, converts it
 /// to `output_format` when they differ, and wraps the data key for `recipients`.
@@ -190,8 +201,17 @@ fn seal(
         return Err(Error::NoDocument);
     }
     let rules = Rules::new(options.crypt_rule.as_ref())?;
-    let cipher = ValueCipher::new(&keys.data_key);
-    let ivs = IvDeriver::new(&keys.data_key);
+    if let Some(used) = previous.map(Metadata::cipher).transpose()? {
+        // One data key, one cipher: switching ciphers takes a new key (`encrypt` makes one).
+        if used != options.cipher {
+            return Err(Error::Conflict(format!(
+                "the file is encrypted with {used}: encrypting it with {} needs a new data key",
+                options.cipher
+            )));
+        }
+    }
+    let cipher = ValueCipher::with_cipher(&keys.data_key, options.cipher);
+    let ivs = IvDeriver::new(&keys.data_key, options.cipher);
     let mut run = Run {
         format,
         doc,
@@ -262,6 +282,7 @@ fn seal(
     Ok(Encrypted {
         bytes: doc.apply(patches),
         warnings,
+        cipher: options.cipher,
     })
 }
 
@@ -320,7 +341,7 @@ struct Run<'a> {
     warnings: Vec<String>,
     /// Which leaves were encrypted, for aliases that point at them.
     encrypted: Vec<bool>,
-    seen_ivs: HashSet<[u8; 32]>,
+    seen_ivs: HashSet<Iv>,
     stash: IvStash,
 }
 
@@ -421,7 +442,7 @@ impl Run<'_> {
             let value =
                 crate::crypto::EncryptedValue::parse(enc).map_err(|e| Error::EncryptValue {
                     path: String::new(),
-                    reason: e,
+                    reason: e.to_string(),
                 })?;
             self.layout.insert(&value.iv, raw);
         }

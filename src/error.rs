@@ -3,6 +3,8 @@
 use std::io;
 use std::path::PathBuf;
 
+use crate::crypto::DecryptError;
+
 /// A `Result` whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -157,6 +159,14 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A value or the MAC names a cipher we do not know.
+    #[error("{place} is encrypted with {name}, a cipher secrets does not know (it knows AES256_GCM and XCHACHA20_POLY1305); decrypt the file with the tool that wrote it")]
+    UnknownCipher {
+        /// What is encrypted: `the value at ["a"]`, `the MAC`.
+        place: String,
+        /// The cipher's name as written in `ENC[NAME,...]`.
+        name: String,
+    },
     /// A value could not be encrypted.
     #[error("cannot encrypt the value at {path}: {reason}")]
     EncryptValue {
@@ -239,7 +249,7 @@ impl Error {
             | Error::Git(_)
             | Error::PathNotFound(_) => GENERIC,
             Error::Wrap { .. } | Error::NoDataKey(_) => COULD_NOT_RETRIEVE_KEY,
-            Error::DecryptValue { .. } => ERROR_DECRYPTING_TREE,
+            Error::DecryptValue { .. } | Error::UnknownCipher { .. } => ERROR_DECRYPTING_TREE,
             Error::EncryptValue { .. } => ERROR_ENCRYPTING_TREE,
             Error::MacMismatch { .. } | Error::BadMac(_) => MAC_MISMATCH,
             Error::Conflict(_) => CONFLICTING_PARAMETERS,
@@ -250,6 +260,17 @@ impl Error {
             Error::InvalidSet(_) => INVALID_SET_FORMAT,
             Error::FileUnchanged => FILE_HAS_NOT_BEEN_MODIFIED,
             Error::NoEditor(_) => NO_EDITOR_FOUND,
+        }
+    }
+
+    /// The error of a value at `path` (shown as `["a"]["b"]`) that cannot be decrypted.
+    pub(crate) fn decrypt_value(path: String, e: DecryptError) -> Error {
+        match e {
+            DecryptError::UnknownCipher(name) => Error::UnknownCipher {
+                place: format!("the value at {path}"),
+                name,
+            },
+            DecryptError::Invalid(reason) => Error::DecryptValue { path, reason },
         }
     }
 
@@ -312,5 +333,15 @@ mod tests {
         );
         assert_eq!(Error::AlreadyEncrypted.exit_code(), 203);
         assert_eq!(Error::MetadataNotFound.exit_code(), 1);
+        // sops fails on a value it cannot parse as one decrypting the tree.
+        let unknown = Error::decrypt_value(
+            "[\"a\"]".into(),
+            DecryptError::UnknownCipher("AES128_SIV".into()),
+        );
+        assert_eq!(unknown.exit_code(), 25);
+        assert_eq!(
+            unknown.to_string(),
+            "the value at [\"a\"] is encrypted with AES128_SIV, a cipher secrets does not know (it knows AES256_GCM and XCHACHA20_POLY1305); decrypt the file with the tool that wrote it"
+        );
     }
 }

@@ -7,6 +7,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::crypto::Cipher;
 use crate::error::Error;
 use crate::rules::CryptRule;
 use crate::timestamp::Timestamp;
@@ -229,6 +230,17 @@ impl Metadata {
         }
         obj.insert("version".into(), self.version.clone().into());
         Value::Object(obj)
+    }
+
+    /// The value cipher of the file: the one its MAC is encrypted with, which is the one of
+    /// every value we write (AES256_GCM when there is no MAC to tell).
+    pub fn cipher(&self) -> Result<Cipher, Error> {
+        Cipher::of(self.mac.as_bytes())
+            .map(Option::unwrap_or_default)
+            .map_err(|name| Error::UnknownCipher {
+                place: "the MAC".into(),
+                name,
+            })
     }
 
     /// Every stored key, with its group index.

@@ -6,7 +6,7 @@
 use zeroize::Zeroizing;
 
 use crate::change;
-use crate::crypto::{is_encrypted, DataKey, IvDeriver, IvPath, IvStash, ValueCipher};
+use crate::crypto::{is_encrypted, Cipher, DataKey, IvDeriver, IvPath, IvStash, ValueCipher};
 use crate::decrypt::{self, DecryptOptions};
 use crate::encrypt::{self, EncryptOptions, Encrypted, Keys};
 use crate::error::Error;
@@ -36,14 +36,11 @@ impl std::fmt::Debug for Unlocked {
 }
 
 /// The result of [`Unlocked::set_in_place`].
-#[derive(Debug)]
 pub struct SetInPlace {
     /// The file with the value set (the file as it was when nothing changed).
-    pub bytes: Vec<u8>,
+    pub file: Encrypted,
     /// Whether the value changed.
     pub changed: bool,
-    /// Things the user should know (from decryption).
-    pub warnings: Vec<String>,
 }
 
 impl Unlocked {
@@ -61,13 +58,16 @@ impl Unlocked {
             ..options
         };
         let decrypted = decrypt::decrypt(self.format.format(), &self.doc, &self.key, options)?;
+        let metadata = decrypt::metadata_of(&self.doc)?.clone();
+        let mut warnings = decrypted.warnings.clone();
+        warnings.extend(mixed_ciphers(&self.doc, metadata.cipher()?));
         Ok(Opened {
             format: self.format,
-            metadata: decrypt::metadata_of(&self.doc)?.clone(),
+            metadata,
             key: self.key,
             stash: decrypted.stash().clone(),
             plaintext: Zeroizing::new(decrypted.bytes.clone()),
-            warnings: decrypted.warnings.clone(),
+            warnings,
         })
     }
 
@@ -106,28 +106,36 @@ impl Unlocked {
         };
         let type_name = scalar.type_name();
         let plaintext = format.plaintext(&scalar);
+        let mut metadata = decrypt::metadata_of(doc)?.clone();
+        let cipher_kind = metadata.cipher()?;
         let (decrypted, replacement) =
             decrypt::decrypt_replacing(format, doc, &self.key, options, Some((id, &plaintext)))?;
+        let file = |bytes| Encrypted {
+            bytes,
+            warnings: decrypted.warnings.clone(),
+            cipher: cipher_kind,
+        };
         let Some((type_before, before)) = replacement.before else {
             return Ok(None);
         };
         if type_before == type_name && before.as_slice() == &*plaintext {
             return Ok(Some(SetInPlace {
-                bytes: doc.text.clone(),
+                file: file(doc.text.clone()),
                 changed: false,
-                warnings: decrypted.warnings,
             }));
         }
         // A new type can change how the value is written (its quotes), and an empty string
-        // stays in plaintext in most formats: changes of layout, for the whole way.
+        // stays in plaintext in most formats: changes of layout, for the whole way; as is a
+        // file whose values are not all in its cipher.
         if replacement.spelled
             || type_before != type_name
+            || mixed_ciphers(doc, cipher_kind).is_some()
             || (plaintext.is_empty() && !format.encrypts_empty_strings())
         {
             return Ok(None);
         }
-        let cipher = ValueCipher::new(&self.key);
-        let ivs = IvDeriver::new(&self.key);
+        let cipher = ValueCipher::with_cipher(&self.key, cipher_kind);
+        let ivs = IvDeriver::new(&self.key, cipher_kind);
         let iv = ivs.derive(
             IvPath {
                 document: 0,
@@ -139,16 +147,18 @@ impl Unlocked {
         );
         let aad = path::aad(at);
         let enc = cipher.encrypt(&plaintext, type_name, aad.as_bytes(), &iv);
-        let mut patches = vec![format.render(doc, leaf, Rendering::Encrypted(&enc))?];
-        let mut metadata = decrypt::metadata_of(doc)?.clone();
+        // A format may not write a value into its encrypted form (binary): the whole way.
+        let Ok(patch) = format.render(doc, leaf, Rendering::Encrypted(&enc)) else {
+            return Ok(None);
+        };
+        let mut patches = vec![patch];
         metadata.last_modified = Timestamp::now().to_rfc3339();
         metadata.mac = encrypt::seal_mac(&cipher, &ivs, &metadata.last_modified, &replacement.mac)?;
         metadata.version = FORMAT_VERSION.into();
         patches.extend(format.metadata_patches(doc, Some(&metadata))?);
         Ok(Some(SetInPlace {
-            bytes: doc.apply(patches),
+            file: file(doc.apply(patches)),
             changed: true,
-            warnings: decrypted.warnings,
         }))
     }
 }
@@ -229,6 +239,7 @@ impl Opened {
             crypt_rule: self.metadata.crypt_rule.clone(),
             mac_only_encrypted: self.metadata.mac_only_encrypted,
             shamir_threshold: self.metadata.shamir_threshold,
+            cipher: self.metadata.cipher()?,
         };
         encrypt::reencrypt(
             self.format,
@@ -241,6 +252,36 @@ impl Opened {
     }
 }
 
+/// A warning when values of an encrypted `doc` name another cipher than `cipher`, the file's
+/// (its MAC's): writing the file encrypts them all with the file's cipher, which is worth
+/// saying, since a file put together from parts is odd and the diff shows every such value.
+fn mixed_ciphers(doc: &Document, cipher: Cipher) -> Option<String> {
+    let mut others: Vec<Cipher> = Vec::new();
+    let mut count = 0;
+    for leaf in &doc.leaves {
+        let stored = match &leaf.kind {
+            LeafKind::Value(Scalar::Str(s)) | LeafKind::Shadowed(Scalar::Str(s)) => s,
+            LeafKind::Comment(text) => text,
+            _ => continue,
+        };
+        if let Ok(Some(other)) = Cipher::of(stored) {
+            if other != cipher {
+                count += 1;
+                if !others.contains(&other) {
+                    others.push(other);
+                }
+            }
+        }
+    }
+    let names: Vec<&str> = others.iter().map(|c| c.name()).collect();
+    (count > 0).then(|| {
+        format!(
+            "{count} value(s) of the file are encrypted with {}, the rest and the MAC with {cipher}: writing the file encrypts them all with {cipher}",
+            names.join(" and ")
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,6 +291,49 @@ mod tests {
         let (text, recipient) = keys::age::generate("2024-01-01T00:00:00Z");
         let identities = AgeIdentities::from_text(&text);
         (Keyring::new(vec![Box::new(identities)]), recipient)
+    }
+
+    #[test]
+    fn values_of_another_cipher_are_named_and_then_re_encrypted() {
+        let (keyring, recipient) = keyring();
+        let groups = vec![keys::parse_recipients("age", &recipient).unwrap()];
+        let data_key = DataKey::generate();
+        let keys = Keys {
+            key_groups: keys::wrap(&groups, &data_key, 0).unwrap(),
+            data_key,
+        };
+        let format = FileFormat::Yaml;
+        let doc = format.format().parse(b"a: 1\nb: two\n".to_vec()).unwrap();
+        let seal_with = |cipher| {
+            let options = EncryptOptions {
+                cipher,
+                ..Default::default()
+            };
+            let sealed = encrypt::encrypt(format.format(), &doc, &keys, &options, None);
+            String::from_utf8(sealed.unwrap().bytes).unwrap()
+        };
+        let (aes, xchacha) = (
+            seal_with(Cipher::Aes256Gcm),
+            seal_with(Cipher::XChaCha20Poly1305),
+        );
+        let line_a = |text: &str| text.lines().next().unwrap().to_string();
+        // An XChaCha20 file with one AES-GCM value: it decrypts (the MAC covers plaintexts).
+        let mixed = xchacha.replacen(&line_a(&xchacha), &line_a(&aes), 1);
+        let opened = Opened::open(
+            mixed.into_bytes(),
+            format,
+            &keyring,
+            DecryptOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            opened.warnings,
+            ["1 value(s) of the file are encrypted with AES256_GCM, the rest and the MAC with XCHACHA20_POLY1305: writing the file encrypts them all with XCHACHA20_POLY1305"]
+        );
+        let resealed = opened.seal(opened.plaintext().to_vec()).unwrap();
+        assert_eq!(resealed.cipher, Cipher::XChaCha20Poly1305);
+        // Back to the XChaCha20 file as it was: same key, place and value, same ciphertext.
+        assert_eq!(String::from_utf8(resealed.bytes).unwrap(), xchacha);
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! `rotate`: a new data key, every value encrypted again with it, and the key wrapped for
-//! the file's recipients with some added or removed (`--add-*` go to the first key group,
-//! `--rm-*` leave every group, as in sops). A removed recipient cannot read the result.
+//! `rotate`: a new data key, every value encrypted again with it (with the file's cipher),
+//! and the key wrapped for the file's recipients with some added or removed (`--add-*` go to
+//! the first key group, `--rm-*` leave every group, as in sops). A removed recipient cannot
+//! read the result.
 
 use zeroize::Zeroizing;
 
@@ -74,6 +75,7 @@ pub fn rotate(
         crypt_rule: metadata.crypt_rule.clone(),
         mac_only_encrypted: metadata.mac_only_encrypted,
         shamir_threshold: metadata.shamir_threshold,
+        cipher: metadata.cipher()?,
     };
     encrypt_file(
         plaintext.to_vec(),

@@ -268,29 +268,67 @@ fn every_finding_is_detected_where_planted() {
 }
 
 #[test]
-fn a_xchacha20_value_is_reported_as_unreadable_by_sops() {
+fn an_xchacha20_file_is_reported_as_unreadable_by_sops() {
     let repo = Repo::new();
     repo.write(".sops.yaml", rules());
-    repo.write("secrets/x.yaml", "a: one\n");
-    repo.encrypt("secrets/x.yaml", &[]);
-    let text = std::fs::read_to_string(repo.dir().join("secrets/x.yaml")).unwrap();
-    repo.write(
-        "secrets/x.yaml",
-        text.replacen("a: ENC[AES256_GCM,", "a: ENC[XCHACHA20_POLY1305,", 1),
-    );
+    let encrypt_xchacha = |rel: &str, text: &str| {
+        repo.write(rel, text);
+        let out = run(repo
+            .secrets(1)
+            .args(["encrypt", "-i", "--age", RECIPIENT])
+            .args(["--cipher", "xchacha20-poly1305", rel]));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    encrypt_xchacha("secrets/x.yaml", "a: one\nb: two\nc_unencrypted: three\n");
+    // Only the MAC names the cipher of a file without encrypted values; in JSON the MAC is
+    // no value of the tree, so that finding has no line.
+    encrypt_xchacha("secrets/none.yaml", "c_unencrypted: three\n");
+    encrypt_xchacha("secrets/none.json", "{\"c_unencrypted\": 3}\n");
+    repo.write("secrets/aes.yaml", "a: one\n");
+    repo.encrypt("secrets/aes.yaml", &[]);
     repo.commit_all("x");
     let (_, report) = repo.audit(1, &[]);
+    // One finding per file, not one per value; the files are intact and verified.
     assert_eq!(
         of_rule(&report, "sops-unreadable"),
-        [("secrets/x.yaml", "warning")]
+        [
+            ("secrets/none.json", "warning"),
+            ("secrets/none.yaml", "warning"),
+            ("secrets/x.yaml", "warning")
+        ]
     );
-    let message = findings(&report)
+    assert!(of_rule(&report, "tampered").is_empty(), "{report:#}");
+    assert!(of_rule(&report, "mac-unverified").is_empty(), "{report:#}");
+    let unreadable: Vec<&Value> = findings(&report)
         .iter()
-        .find(|f| f["rule"] == "sops-unreadable")
-        .unwrap()["message"]
-        .as_str()
-        .unwrap();
-    assert!(message.contains("XCHACHA20_POLY1305"), "{message}");
+        .filter(|f| f["rule"] == "sops-unreadable")
+        .collect();
+    for f in &unreadable {
+        let message = f["message"].as_str().unwrap();
+        assert!(message.contains("XCHACHA20_POLY1305"), "{message}");
+    }
+    assert_eq!(unreadable[0]["line"], Value::Null);
+    // At the first line that uses the cipher: in YAML the MAC's when no value is encrypted.
+    for f in &unreadable[1..] {
+        let text = std::fs::read_to_string(repo.dir().join(f["file"].as_str().unwrap())).unwrap();
+        let line = text
+            .lines()
+            .nth(f["line"].as_u64().unwrap() as usize - 1)
+            .unwrap();
+        assert!(line.contains("ENC[XCHACHA20_POLY1305,"), "{line}");
+    }
+    assert_eq!(unreadable[2]["line"], 1, "the first value");
+    // What the audit says is true.
+    if let Some(mut sops) = repo.sandbox.sops() {
+        let out = run(sops
+            .current_dir(repo.dir())
+            .args(["decrypt", "secrets/x.yaml"]));
+        assert!(!out.status.success(), "sops read an XChaCha20 file");
+    }
 }
 
 /// A repository of corpus files committed as plain configuration, and correctly encrypted

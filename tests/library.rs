@@ -5,7 +5,7 @@ mod common;
 
 use proptest::prelude::*;
 use secrets::change;
-use secrets::crypto::{is_encrypted, DataKey, EncryptedValue};
+use secrets::crypto::{is_encrypted, Cipher, DataKey, EncryptedValue};
 use secrets::decrypt::{decrypt, metadata_of, DecryptOptions};
 use secrets::encrypt::{encrypt, EncryptOptions, Keys};
 use secrets::format::FileFormat;
@@ -37,11 +37,19 @@ fn seal(
     keys: &Keys,
     previous: Option<&secrets::metadata::Metadata>,
 ) -> Vec<u8> {
+    seal_with(format, text, keys, &EncryptOptions::default(), previous)
+}
+
+fn seal_with(
+    format: FileFormat,
+    text: &str,
+    keys: &Keys,
+    options: &EncryptOptions,
+    previous: Option<&secrets::metadata::Metadata>,
+) -> Vec<u8> {
     let f = format.format();
     let doc = f.parse(text.as_bytes().to_vec()).unwrap();
-    encrypt(f, &doc, keys, &EncryptOptions::default(), previous)
-        .unwrap()
-        .bytes
+    encrypt(f, &doc, keys, options, previous).unwrap().bytes
 }
 
 fn open(format: FileFormat, bytes: &[u8], keyring: &Keyring) -> Vec<u8> {
@@ -118,6 +126,27 @@ fn a_new_data_key_changes_every_value() {
     let one = value_lines(&seal(FileFormat::Yaml, text, &keys, None));
     let two = value_lines(&seal(FileFormat::Yaml, text, &other, None));
     assert!(one.iter().zip(&two).all(|(x, y)| x != y));
+}
+
+#[test]
+fn a_data_key_keeps_its_cipher() {
+    let (keys, _) = setup();
+    let text = "a: 1\nb: two\n";
+    let first = seal(FileFormat::Yaml, text, &keys, None);
+    let doc = FileFormat::Yaml.format().parse(first).unwrap();
+    let previous = metadata_of(&doc).unwrap();
+    assert_eq!(previous.cipher().unwrap(), Cipher::Aes256Gcm);
+    // Encrypting the file again with the same key and another cipher would mix ciphers
+    // (or use one key with two): refused.
+    let f = FileFormat::Yaml.format();
+    let doc = f.parse(text.as_bytes().to_vec()).unwrap();
+    let options = EncryptOptions {
+        cipher: Cipher::XChaCha20Poly1305,
+        ..Default::default()
+    };
+    let err = encrypt(f, &doc, &keys, &options, Some(previous)).unwrap_err();
+    assert_eq!(err.exit_code(), 8, "{err}");
+    assert!(err.to_string().contains("needs a new data key"), "{err}");
 }
 
 /// A generated tree, written in each format's own syntax.
@@ -225,6 +254,32 @@ proptest! {
         }
         let sealed = seal(FileFormat::Yaml, &text, &keys, None);
         prop_assert_eq!(String::from_utf8(open(FileFormat::Yaml, &sealed, &keyring)).unwrap(), text);
+    }
+
+    #[test]
+    fn either_cipher_round_trips_deterministically(
+        entries in prop::collection::vec((key(), tree()), 1..5),
+        cipher in prop_oneof![Just(Cipher::Aes256Gcm), Just(Cipher::XChaCha20Poly1305)],
+    ) {
+        let (keys, keyring) = setup();
+        let mut text = String::new();
+        json(&Gen::Map(entries), &mut text, Some(0));
+        text.push('\n');
+        let options = EncryptOptions { cipher, ..Default::default() };
+        let sealed = seal_with(FileFormat::Json, &text, &keys, &options, None);
+        prop_assert_eq!(open(FileFormat::Json, &sealed, &keyring), text.as_bytes());
+        // Every value and the MAC are of the chosen cipher, and only of it.
+        let written = String::from_utf8(sealed.clone()).unwrap();
+        let other = Cipher::ALL.into_iter().find(|&c| c != cipher).unwrap();
+        let (ours, theirs) = (format!("\"ENC[{cipher},data:"), format!("ENC[{other},"));
+        prop_assert!(written.contains(&ours), "{}", written);
+        prop_assert!(!written.contains(&theirs), "{}", written);
+        // Encrypting the same plaintext again with the file's key changes nothing.
+        let doc = FileFormat::Json.format().parse(sealed.clone()).unwrap();
+        let previous = metadata_of(&doc).unwrap();
+        prop_assert_eq!(previous.cipher().unwrap(), cipher);
+        let again = seal_with(FileFormat::Json, &text, &keys, &options, Some(previous));
+        prop_assert_eq!(again, sealed);
     }
 
     #[test]
@@ -379,7 +434,7 @@ fn set_in_place_writes_what_the_whole_way_writes() {
                 let whole = opened.seal(changed.text).unwrap().bytes;
                 // Only the value's line changes, and the metadata's time and MAC.
                 let (after, before) = (
-                    String::from_utf8_lossy(&set.bytes),
+                    String::from_utf8_lossy(&set.file.bytes),
                     String::from_utf8_lossy(&sealed),
                 );
                 assert_eq!(
@@ -394,7 +449,7 @@ fn set_in_place_writes_what_the_whole_way_writes() {
                     .count();
                 assert_eq!(changed_lines, usize::from(set.changed), "{file:?} {at:?}");
                 assert_eq!(
-                    open(format, &set.bytes, &keyring),
+                    open(format, &set.file.bytes, &keyring),
                     open(format, &whole, &keyring),
                     "{file:?} {at:?}"
                 );

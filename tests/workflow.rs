@@ -19,17 +19,6 @@ fn encrypted(sandbox: &Sandbox) -> PathBuf {
     sandbox.write("secret.yaml", enc)
 }
 
-/// A shell script in the sandbox, made executable.
-fn script(sandbox: &Sandbox, name: &str, body: &str) -> PathBuf {
-    let path = sandbox.write(name, format!("#!/bin/sh\n{body}\n"));
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    path
-}
-
 /// An empty directory to be `$XDG_RUNTIME_DIR`, where `edit` puts its plaintext.
 fn runtime_dir(sandbox: &Sandbox) -> PathBuf {
     let dir = sandbox.path("runtime");

@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 
 use crate::check::{self, line_of};
 use crate::config::{Config, CreationRule};
-use crate::crypto::is_encrypted;
+use crate::crypto::{is_encrypted, Cipher};
 use crate::decrypt::metadata_of;
 use crate::error::Error;
 use crate::format::FileFormat;
@@ -469,10 +469,29 @@ fn stale_recipients(
 }
 
 /// Values `sops` cannot read: aliases of encrypted values (sops issue 635) and ciphers
-/// other than AES256_GCM.
+/// other than AES256_GCM (once per cipher, at its first value, or for the MAC alone).
 fn sops_unreadable(file: &str, doc: &Document) -> Vec<Finding> {
     let encrypted = |leaf: usize| matches!(&doc.leaves[leaf].kind, LeafKind::Value(Scalar::Str(s)) if is_encrypted(s));
     let mut found = Vec::new();
+    let mut ciphers = Vec::new();
+    let mut cipher_finding = |stored: &[u8], line: Option<usize>, found: &mut Vec<Finding>| {
+        let name = match Cipher::of(stored) {
+            Ok(Some(cipher)) if !cipher.sops_reads() => cipher.name().to_string(),
+            Err(unknown) => unknown,
+            _ => return,
+        };
+        if ciphers.contains(&name) {
+            return;
+        }
+        found.push(finding(
+            SOPS_UNREADABLE,
+            file,
+            line,
+            format!("values of this file are encrypted with {name}, which sops cannot decrypt (it knows only AES256_GCM)"),
+            format!("if sops or another SOPS tool must read {file}, decrypt it and encrypt it again with the default cipher (secrets encrypt --cipher aes256-gcm)"),
+        ));
+        ciphers.push(name);
+    };
     for leaf in &doc.leaves {
         let line = Some(line_of(&doc.text, leaf.span.start));
         match &leaf.kind {
@@ -483,18 +502,12 @@ fn sops_unreadable(file: &str, doc: &Document) -> Vec<Finding> {
                 "an alias points at an encrypted value: sops cannot decrypt this file (sops issue 635)".into(),
                 format!("replace the alias by its value, or keep the anchored value unencrypted, then re-encrypt {file}"),
             )),
-            LeafKind::Value(Scalar::Str(s)) if s.starts_with(b"ENC[") && !is_encrypted(s) => {
-                let cipher = s[4..].split(|&b| b == b',').next().unwrap_or_default();
-                found.push(finding(
-                    SOPS_UNREADABLE,
-                    file,
-                    line,
-                    format!("a value is encrypted with {}, which sops cannot decrypt (it knows only AES256_GCM)", String::from_utf8_lossy(cipher)),
-                    format!("if sops or another SOPS tool must read {file}, decrypt it and encrypt it again with the default cipher"),
-                ));
-            }
+            LeafKind::Value(Scalar::Str(s)) => cipher_finding(s, line, &mut found),
             _ => {}
         }
+    }
+    if let Some(metadata) = &doc.metadata {
+        cipher_finding(metadata.mac.as_bytes(), None, &mut found);
     }
     found
 }

@@ -6,6 +6,7 @@ use std::process::Command;
 
 use anyhow::Context;
 use secrets::config::Overrides;
+use secrets::crypto::Cipher;
 use secrets::encrypt::{encrypt_file, EncryptOptions, Encrypted};
 use secrets::format::FileFormat;
 use secrets::keys::age::split_command;
@@ -18,7 +19,10 @@ use zeroize::Zeroizing;
 
 use super::child::{self, Exit, PrivateDir};
 use super::recipients::{recipient_groups, KeyArgs};
-use super::{file_format, lock_for_change, warn, CryptRuleArgs, Globals, OpenArgs, TypeArg};
+use super::{
+    file_format, lock_for_change, warn, warn_cipher, CipherArg, CryptRuleArgs, Globals, OpenArgs,
+    TypeArg,
+};
 
 /// Edit an encrypted file in your editor; only the values you change are re-encrypted
 ///
@@ -40,6 +44,9 @@ pub struct Args {
     keys: KeyArgs,
     #[command(flatten)]
     rules: CryptRuleArgs,
+    /// Cipher of the values of a new file (default: aes256-gcm); a file keeps its own
+    #[arg(long, value_enum, value_name = "CIPHER")]
+    cipher: Option<CipherArg>,
     #[command(flatten)]
     open: OpenArgs,
 }
@@ -74,6 +81,14 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<()> {
     let _lock = lock_for_change(&args.file)?;
     let (target, plaintext) = if args.file.exists() {
         let opened = args.open.open_file(&args.file, format)?;
+        let cipher = opened.metadata().cipher()?;
+        if let Some(asked) = args.cipher.map(Cipher::from).filter(|&c| c != cipher) {
+            return Err(Error::Conflict(format!(
+                "{} is encrypted with {cipher}, and edit keeps a file's cipher: to change it to {asked}, decrypt the file and encrypt it again with --cipher",
+                args.file.display()
+            ))
+            .into());
+        }
         let plaintext = Zeroizing::new(opened.plaintext().to_vec());
         (Target::Existing(Box::new(opened)), plaintext)
     } else {
@@ -92,6 +107,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<()> {
                 crypt_rule: Some(settings.crypt_rule),
                 mac_only_encrypted: settings.mac_only_encrypted,
                 shamir_threshold: settings.shamir_threshold,
+                cipher: args.cipher.map_or_else(Cipher::default, Cipher::from),
             },
         };
         (target, Zeroizing::new(template(format)?))
@@ -120,6 +136,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<()> {
         match target.seal(format, edited.to_vec()) {
             Ok(sealed) => {
                 warn(&sealed.warnings);
+                warn_cipher(&args.file, sealed.cipher);
                 secrets::io::write_atomic(&args.file, &sealed.bytes, 0o644)?;
                 return Ok(());
             }

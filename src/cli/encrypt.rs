@@ -5,6 +5,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::Context;
 use secrets::config::Overrides;
+use secrets::crypto::Cipher;
 use secrets::decrypt::DecryptOptions;
 use secrets::encrypt::{encrypt_file, plaintext_document, EncryptOptions};
 use secrets::format::FileFormat;
@@ -12,14 +13,17 @@ use secrets::keys::{self, Keyring};
 use secrets::rewrite::Opened;
 
 use super::recipients::{recipient_groups, KeyArgs};
-use super::{warn, CryptRuleArgs, Globals, Input, Output};
+use super::{warn, warn_cipher, CipherArg, CryptRuleArgs, Globals, Input, Output};
 
 /// Encrypt a plaintext file (values only; keys, comments and layout stay)
 ///
 /// Keys come from --age/--pgp, else from the first creation rule of .sops.yaml whose
 /// path_regex matches the file. When the destination (--output FILE, or with -i the file's version in git) is already an
-/// encrypted file this machine can decrypt, its data key, keys and options are reused, so
-/// unchanged values keep their exact ciphertext and the diff shows only what changed.
+/// encrypted file this machine can decrypt, its data key, keys, options and cipher are reused,
+/// so unchanged values keep their exact ciphertext and the diff shows only what changed.
+///
+/// Values are encrypted with AES256_GCM, the SOPS cipher. --cipher xchacha20-poly1305 uses
+/// XChaCha20-Poly1305 instead, for files that only secrets reads: sops cannot decrypt them.
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
@@ -36,6 +40,9 @@ pub struct Args {
     /// Compute the MAC over encrypted values only, so plaintext values may be edited freely
     #[arg(long)]
     mac_only_encrypted: bool,
+    /// Cipher of the values (default: aes256-gcm; a reused destination keeps its own)
+    #[arg(long, value_enum, value_name = "CIPHER")]
+    cipher: Option<CipherArg>,
 }
 
 pub fn run(args: Args, globals: &Globals) -> anyhow::Result<()> {
@@ -68,12 +75,21 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<()> {
                 crypt_rule: Some(settings.crypt_rule),
                 mac_only_encrypted: settings.mac_only_encrypted,
                 shamir_threshold: settings.shamir_threshold,
+                cipher: args.cipher.map_or_else(Cipher::default, Cipher::from),
             };
             encrypt_file(bytes, input_format, output_format, &recipients, &options)
                 .with_context(context)?
         }
     };
     warn(&encrypted.warnings);
+    let destination = match &args.output.output {
+        Some(path) => path.as_path(),
+        None => args
+            .input
+            .name()
+            .unwrap_or(Path::new("the encrypted output")),
+    };
+    warn_cipher(destination, encrypted.cipher);
     args.output.write(&args.input, &encrypted.bytes, 0o644)
 }
 
@@ -130,9 +146,11 @@ fn reusable(args: &Args, format: FileFormat) -> anyhow::Result<Option<(Opened, S
     }
     let rule = args.rules.rule()?;
     let threshold = args.shamir_secret_sharing_threshold;
+    let cipher = md.cipher()?;
     if (rule.is_some() && md.crypt_rule != rule)
         || (args.mac_only_encrypted && !md.mac_only_encrypted)
         || threshold.is_some_and(|t| t != md.shamir_threshold)
+        || args.cipher.is_some_and(|c| Cipher::from(c) != cipher)
     {
         return note(format!("the options given differ from those of {source}"));
     }

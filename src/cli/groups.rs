@@ -10,7 +10,7 @@ use secrets::keys::{self, Recipient};
 use secrets::rewrap::Rekey;
 
 use super::recipients::{KmsOptions, SOPS_ORDER};
-use super::{file_format, keyring, TypeArg};
+use super::{file_format, keyring, warn_cipher, TypeArg};
 
 /// Add or delete key groups (Shamir secret sharing: any N groups recover the data key)
 #[derive(Subcommand)]
@@ -146,6 +146,9 @@ fn change(
     let bytes = file
         .rewrap(&keyring, &groups, threshold)
         .with_context(|| format!("cannot change the key groups of {}", args.file.display()))?;
+    if let Ok(cipher) = file.metadata().cipher() {
+        warn_cipher(&args.file, cipher);
+    }
     if args.in_place {
         return Ok(secrets::io::write_atomic(&args.file, &bytes, 0o644)?);
     }

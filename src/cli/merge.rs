@@ -96,9 +96,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         crypt_rule: metadata.crypt_rule.clone(),
         mac_only_encrypted: metadata.mac_only_encrypted,
         shamir_threshold: metadata.shamir_threshold,
+        cipher: metadata.cipher()?,
     };
     let sealed = encrypt(format, &doc, &keys, &options, Some(metadata))?;
     super::warn(&sealed.warnings);
+    super::warn_cipher(&name, sealed.cipher);
     secrets::io::write_atomic(&args.ours, &sealed.bytes, 0o600)?;
     Ok(())
 }

@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrets::config::Discovered;
+use secrets::crypto::Cipher;
 use secrets::decrypt::DecryptOptions;
 use secrets::format::FileFormat;
 use secrets::git;
@@ -174,6 +175,37 @@ fn report(err: &anyhow::Error) -> i32 {
 fn warn(warnings: &[String]) {
     for w in warnings {
         eprintln!("secrets: warning: {w}");
+    }
+}
+
+/// Says that sops cannot read `file` when it is written with such a cipher: everyone who
+/// reads it needs secrets.
+fn warn_cipher(file: &Path, cipher: Cipher) {
+    if !cipher.sops_reads() {
+        eprintln!(
+            "secrets: warning: {} is encrypted with {cipher}, which sops cannot decrypt; if anyone reads this file with sops, encrypt it with the default cipher instead (--cipher aes256-gcm)",
+            file.display()
+        );
+    }
+}
+
+/// A value cipher on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum CipherArg {
+    /// AES256_GCM, the SOPS cipher: sops and secrets read the file (the default)
+    #[value(name = "aes256-gcm")]
+    Aes256Gcm,
+    /// XCHACHA20_POLY1305: only secrets reads the file, sops cannot
+    #[value(name = "xchacha20-poly1305")]
+    XChaCha20Poly1305,
+}
+
+impl From<CipherArg> for Cipher {
+    fn from(c: CipherArg) -> Cipher {
+        match c {
+            CipherArg::Aes256Gcm => Cipher::Aes256Gcm,
+            CipherArg::XChaCha20Poly1305 => Cipher::XChaCha20Poly1305,
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use secrets::keys::Keyring;
 
 use super::batch::{self, Progress};
 use super::recipients::KeyChangeArgs;
-use super::{keyring, warn, Globals, TypeArg};
+use super::{keyring, warn, warn_cipher, Globals, TypeArg};
 
 /// Generate a new data key and encrypt every value again with it
 ///
@@ -115,5 +115,6 @@ fn rotate_one(args: &Args, keyring: &Keyring, path: &Path) -> anyhow::Result<Opt
     )
     .with_context(|| format!("cannot rotate {}", path.display()))?;
     warn(&rotated.warnings);
+    warn_cipher(args.output.as_deref().unwrap_or(path), rotated.cipher);
     Ok(Some(rotated.bytes))
 }

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use secrets::change;
+use secrets::encrypt::Encrypted;
 use secrets::io::DirLock;
 use secrets::path::PathSeg;
 use secrets::rewrite::{Opened, Unlocked};
@@ -11,7 +12,7 @@ use secrets::tree::Document;
 use secrets::Error;
 use zeroize::Zeroizing;
 
-use super::{file_format, lock_for_change, warn, OpenArgs, TypeArg};
+use super::{file_format, lock_for_change, warn, warn_cipher, OpenArgs, TypeArg};
 
 /// Set one value of an encrypted file (only that value's line changes, plus mac/lastmodified)
 ///
@@ -78,16 +79,16 @@ impl Place {
 
     /// Writes the file again with `plaintext`, unless that changes nothing.
     pub fn save(&self, opened: &Opened, plaintext: Vec<u8>) -> anyhow::Result<()> {
-        let sealed = opened.seal(plaintext)?;
-        warn(&sealed.warnings);
-        self.write(sealed.bytes)
+        self.write(opened.seal(plaintext)?)
     }
 
     /// Writes the file, unless its content would not change.
-    fn write(&self, bytes: Vec<u8>) -> anyhow::Result<()> {
+    fn write(&self, sealed: Encrypted) -> anyhow::Result<()> {
+        warn(&sealed.warnings);
         let before = secrets::io::read_input(&self.file)?;
-        if bytes != before {
-            secrets::io::write_atomic(&self.file, &bytes, 0o644)?;
+        if sealed.bytes != before {
+            warn_cipher(&self.file, sealed.cipher);
+            secrets::io::write_atomic(&self.file, &sealed.bytes, 0o644)?;
         }
         Ok(())
     }
@@ -110,11 +111,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .set_in_place(&at, &value, options)
         .with_context(|| format!("cannot decrypt {}", args.place.file.display()))?;
     if let Some(set) = in_place {
-        warn(&set.warnings);
         if !set.changed && args.idempotent {
             return Ok(());
         }
-        return args.place.write(set.bytes);
+        return args.place.write(set.file);
     }
     let opened = args.place.open.decrypt(&args.place.file, unlocked)?;
     let doc = opened.document()?;

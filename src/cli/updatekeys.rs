@@ -10,7 +10,7 @@ use secrets::keys::{self, RecipientGroups};
 use secrets::rewrap::{self, GroupDiff, Rekey};
 
 use super::batch::{self, Progress};
-use super::{keyring, Globals, TypeArg};
+use super::{keyring, warn_cipher, Globals, TypeArg};
 
 /// Re-wrap files' data keys for the recipients .sops.yaml names now (values untouched)
 #[derive(clap::Args)]
@@ -96,7 +96,12 @@ fn apply(plans: Vec<Plan>, decryption_order: Option<&str>, single: bool) -> anyh
             .rewrap(&keyring, &plan.recipients, plan.threshold)
             .and_then(|bytes| secrets::io::write_atomic(&plan.path, &bytes, 0o644));
         match result {
-            Ok(()) => progress.report(&format!("{}: updated", plan.path.display())),
+            Ok(()) => {
+                if let Ok(cipher) = plan.file.metadata().cipher() {
+                    warn_cipher(&plan.path, cipher);
+                }
+                progress.report(&format!("{}: updated", plan.path.display()))
+            }
             Err(e) if single => return Err(e.into()),
             Err(e) => progress.fail(&plan.path, &e.into()),
         }

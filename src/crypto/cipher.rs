@@ -1,7 +1,10 @@
-//! The SOPS value cipher: `ENC[AES256_GCM,data:…,iv:…,tag:…,type:…]`.
+//! The value cipher: `ENC[AES256_GCM,data:…,iv:…,tag:…,type:…]`.
 //!
-//! AES-256-GCM with the file's data key; SOPS uses 32-byte IVs (GCM derives its counter block
-//! through GHASH for nonces that are not 12 bytes long); the AAD is the value's path string.
+//! AES-256-GCM with the file's data key, as SOPS does: 32-byte IVs (GCM derives its counter
+//! block through GHASH for nonces that are not 12 bytes long); the AAD is the value's path
+//! string. A file may instead use XChaCha20-Poly1305 (`ENC[XCHACHA20_POLY1305,...]`, 24-byte
+//! nonces, same AAD and 16-byte tag), which `sops` cannot read. A file has one cipher; every
+//! value names its own, so decryption needs no setting.
 
 use std::fmt;
 
@@ -13,11 +16,108 @@ use aes_gcm::aes::Aes256;
 use aes_gcm::AesGcm;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rand::RngCore;
 use zeroize::Zeroizing;
 
-const PREFIX: &str = "ENC[AES256_GCM,data:";
+use super::Iv;
+
 const TAG_LEN: usize = 16;
+
+/// A value cipher, as named in `ENC[NAME,...]`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Cipher {
+    /// `AES256_GCM`: SOPS's cipher, the only one `sops` reads.
+    #[default]
+    Aes256Gcm,
+    /// `XCHACHA20_POLY1305`: XChaCha20-Poly1305, for files no `sops` has to read.
+    XChaCha20Poly1305,
+}
+
+impl Cipher {
+    /// Every cipher.
+    pub const ALL: [Cipher; 2] = [Cipher::Aes256Gcm, Cipher::XChaCha20Poly1305];
+
+    /// The name written in `ENC[NAME,...]`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Cipher::Aes256Gcm => "AES256_GCM",
+            Cipher::XChaCha20Poly1305 => "XCHACHA20_POLY1305",
+        }
+    }
+
+    /// The cipher named `name` in `ENC[NAME,...]`.
+    pub fn from_name(name: &[u8]) -> Option<Cipher> {
+        Cipher::ALL
+            .into_iter()
+            .find(|c| c.name().as_bytes() == name)
+    }
+
+    /// The cipher named by a stored `ENC[NAME,data:...]` value; `Err` with the name when it
+    /// is no cipher we know, `Ok(None)` when `stored` is not an `ENC[...]` value at all.
+    pub fn of(stored: &[u8]) -> Result<Option<Cipher>, String> {
+        match cipher_name(stored) {
+            None => Ok(None),
+            Some(name) => Cipher::from_name(name)
+                .map(Some)
+                .ok_or_else(|| String::from_utf8_lossy(name).into_owned()),
+        }
+    }
+
+    /// Length of the IVs (nonces) this cipher writes: SOPS's 32 bytes for AES-GCM, 24 for
+    /// XChaCha20.
+    pub fn iv_len(self) -> usize {
+        match self {
+            Cipher::Aes256Gcm => 32,
+            Cipher::XChaCha20Poly1305 => 24,
+        }
+    }
+
+    /// Whether `sops` can decrypt values of this cipher.
+    pub fn sops_reads(self) -> bool {
+        self == Cipher::Aes256Gcm
+    }
+}
+
+impl fmt::Display for Cipher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The `NAME` of a stored `ENC[NAME,data:...]`: uppercase letters, digits and `_`, so that
+/// text which merely starts with `ENC[` is not taken for a value.
+fn cipher_name(stored: &[u8]) -> Option<&[u8]> {
+    let rest = stored.strip_prefix(b"ENC[")?;
+    let end = rest.iter().position(|&b| b == b',')?;
+    let (name, after) = rest.split_at(end);
+    let valid = |b: &u8| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_';
+    (!name.is_empty() && name.len() <= 32 && name.iter().all(valid) && after.starts_with(b",data:"))
+        .then_some(name)
+}
+
+/// Why a stored value cannot be decrypted.
+#[derive(Debug, thiserror::Error)]
+pub enum DecryptError {
+    /// The value names a cipher we do not know.
+    #[error("it is encrypted with {0}, a cipher secrets does not know (it knows AES256_GCM and XCHACHA20_POLY1305)")]
+    UnknownCipher(String),
+    /// The value is malformed, or does not authenticate.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl From<String> for DecryptError {
+    fn from(reason: String) -> DecryptError {
+        DecryptError::Invalid(reason)
+    }
+}
+
+impl From<&str> for DecryptError {
+    fn from(reason: &str) -> DecryptError {
+        DecryptError::Invalid(reason.into())
+    }
+}
 
 /// A file's 32-byte data key. Zeroized on drop; `Debug` does not show it.
 #[derive(Clone)]
@@ -63,14 +163,17 @@ mod subtle_eq {
     }
 }
 
-/// Whether a stored string is a SOPS ciphertext.
+/// Whether a stored string is a ciphertext, `ENC[NAME,data:...`, of any cipher (one we do
+/// not know is still no plaintext).
 pub fn is_encrypted(s: &[u8]) -> bool {
-    s.starts_with(PREFIX.as_bytes())
+    cipher_name(s).is_some()
 }
 
 /// The parts of an `ENC[...]` string.
 #[derive(Debug, PartialEq, Eq)]
 pub struct EncryptedValue<'a> {
+    /// The cipher it names.
+    pub cipher: Cipher,
     /// Ciphertext without the tag.
     pub data: Vec<u8>,
     /// The IV (nonce).
@@ -83,14 +186,16 @@ pub struct EncryptedValue<'a> {
 
 impl<'a> EncryptedValue<'a> {
     /// Parses a stored value the way sops's regular expression
-    /// `^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]` does: on the first line,
-    /// greedy groups, anything after the closing bracket ignored.
-    pub fn parse(s: &'a str) -> Result<EncryptedValue<'a>, String> {
+    /// `^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]` does (with our other
+    /// cipher's name in place of `AES256_GCM` as well): on the first line, greedy groups,
+    /// anything after the closing bracket ignored.
+    pub fn parse(s: &'a str) -> Result<EncryptedValue<'a>, DecryptError> {
         let line = s.split('\n').next().unwrap_or_default();
-        let rest = line
-            .strip_prefix(PREFIX)
-            .ok_or("not an ENC[AES256_GCM,...] value")?;
-        let malformed = || "malformed ENC[...] value".to_string();
+        let cipher = Cipher::of(line.as_bytes())
+            .map_err(DecryptError::UnknownCipher)?
+            .ok_or("not an ENC[...] value")?;
+        let rest = &line[cipher.name().len() + "ENC[,data:".len()..];
+        let malformed = || DecryptError::from("malformed ENC[...] value");
         // Greedy groups: each field ends at the last separator that still lets the rest match.
         let close = rest.rfind(']').ok_or_else(malformed)?;
         let body = &rest[..close];
@@ -108,6 +213,7 @@ impl<'a> EncryptedValue<'a> {
                 .map_err(|_| format!("the {what} of the ENC[...] value is not valid base64"))
         };
         Ok(EncryptedValue {
+            cipher,
             data: decode(data, "data")?,
             iv: decode(iv, "iv")?,
             tag: decode(tag, "tag")?,
@@ -126,6 +232,8 @@ fn rfind(hay: &str, needle: &str) -> Option<usize> {
 
 /// A decrypted value: its type name and plaintext.
 pub struct Decrypted {
+    /// The cipher it was encrypted with.
+    pub cipher: Cipher,
     /// SOPS type name.
     pub type_name: String,
     /// The plaintext bytes.
@@ -134,19 +242,29 @@ pub struct Decrypted {
     pub iv: Vec<u8>,
 }
 
-/// The value cipher for one data key; holds the expanded AES key so that a file's many values
-/// do not each pay for the key schedule.
+/// The value cipher for one data key: encrypts with one [`Cipher`], decrypts values of
+/// any. Holds the expanded AES key so that a file's many values do not each pay for the key
+/// schedule.
 pub struct ValueCipher {
     key: DataKey,
+    cipher: Cipher,
     gcm: AesGcm<Aes256, U32>,
+    xchacha: XChaCha20Poly1305,
 }
 
 impl ValueCipher {
-    /// A cipher for `key`.
+    /// A cipher for `key` that encrypts with SOPS's AES-GCM.
     pub fn new(key: &DataKey) -> ValueCipher {
+        ValueCipher::with_cipher(key, Cipher::default())
+    }
+
+    /// A cipher for `key` that encrypts with `cipher`.
+    pub fn with_cipher(key: &DataKey, cipher: Cipher) -> ValueCipher {
         ValueCipher {
             key: key.clone(),
+            cipher,
             gcm: AesGcm::new(GenericArray::from_slice(key.expose())),
+            xchacha: XChaCha20Poly1305::new(GenericArray::from_slice(key.expose())),
         }
     }
 
@@ -155,28 +273,53 @@ impl ValueCipher {
         &self.key
     }
 
+    /// The cipher [`ValueCipher::encrypt`] uses.
+    pub fn cipher(&self) -> Cipher {
+        self.cipher
+    }
+
     /// Encrypts `plaintext` of SOPS type `type_name` into an `ENC[...]` string.
-    pub fn encrypt(&self, plaintext: &[u8], type_name: &str, aad: &[u8], iv: &[u8; 32]) -> String {
+    ///
+    /// # Panics
+    /// When `iv` is not [`Cipher::iv_len`] bytes long (the [`super::IvDeriver`] of the same
+    /// cipher makes IVs of the right length).
+    pub fn encrypt(&self, plaintext: &[u8], type_name: &str, aad: &[u8], iv: &Iv) -> String {
+        let iv = iv.as_bytes();
+        assert_eq!(
+            iv.len(),
+            self.cipher.iv_len(),
+            "IV length of {}",
+            self.cipher
+        );
         let mut buf = Zeroizing::new(plaintext.to_vec());
-        let tag = self
-            .gcm
-            .encrypt_in_place_detached(GenericArray::from_slice(iv), aad, &mut buf)
-            .expect("AES-GCM encryption of an in-memory value cannot fail");
+        let sealed = match self.cipher {
+            Cipher::Aes256Gcm => {
+                self.gcm
+                    .encrypt_in_place_detached(GenericArray::from_slice(iv), aad, &mut buf)
+            }
+            Cipher::XChaCha20Poly1305 => {
+                self.xchacha
+                    .encrypt_in_place_detached(XNonce::from_slice(iv), aad, &mut buf)
+            }
+        };
+        let tag = sealed.expect("encrypting an in-memory value cannot fail");
         format!(
-            "{PREFIX}{},iv:{},tag:{},type:{type_name}]",
+            "ENC[{},data:{},iv:{},tag:{},type:{type_name}]",
+            self.cipher.name(),
             B64.encode(buf.as_slice()),
             B64.encode(iv),
             B64.encode(tag)
         )
     }
 
-    /// Decrypts an `ENC[...]` string with AAD `aad`.
-    pub fn decrypt(&self, stored: &str, aad: &[u8]) -> Result<Decrypted, String> {
+    /// Decrypts an `ENC[...]` string of any cipher with AAD `aad`.
+    pub fn decrypt(&self, stored: &str, aad: &[u8]) -> Result<Decrypted, DecryptError> {
         let value = EncryptedValue::parse(stored)?;
         if value.tag.len() != TAG_LEN {
             return Err("the tag of the ENC[...] value is not 16 bytes".into());
         }
         let EncryptedValue {
+            cipher,
             data,
             iv,
             tag,
@@ -184,14 +327,18 @@ impl ValueCipher {
         } = value;
         let mut buf = Zeroizing::new(data);
         let tag = GenericArray::from_slice(&tag);
-        let ok = match iv.len() {
-            32 => self
+        let ok = match (cipher, iv.len()) {
+            (Cipher::Aes256Gcm, 32) => self
                 .gcm
                 .decrypt_in_place_detached(GenericArray::from_slice(&iv), aad, &mut buf, tag)
                 .is_ok(),
-            12 => open::<U12>(&self.key, &iv, aad, &mut buf, tag),
-            16 => open::<U16>(&self.key, &iv, aad, &mut buf, tag),
-            n => return Err(format!("unsupported IV length {n}")),
+            (Cipher::Aes256Gcm, 12) => open::<U12>(&self.key, &iv, aad, &mut buf, tag),
+            (Cipher::Aes256Gcm, 16) => open::<U16>(&self.key, &iv, aad, &mut buf, tag),
+            (Cipher::XChaCha20Poly1305, 24) => self
+                .xchacha
+                .decrypt_in_place_detached(XNonce::from_slice(&iv), aad, &mut buf, tag)
+                .is_ok(),
+            (cipher, n) => return Err(format!("unsupported IV length {n} for {cipher}").into()),
         };
         if !ok {
             return Err(
@@ -199,6 +346,7 @@ impl ValueCipher {
             );
         }
         Ok(Decrypted {
+            cipher,
             type_name: type_name.to_string(),
             plaintext: buf,
             iv,
@@ -206,7 +354,8 @@ impl ValueCipher {
     }
 }
 
-/// Decrypts with a nonce length other than SOPS's 32 bytes (files written by other tools).
+/// Decrypts AES-GCM with a nonce length other than SOPS's 32 bytes (files written by other
+/// tools).
 fn open<N: ArrayLength<u8> + Unsigned>(
     key: &DataKey,
     iv: &[u8],
@@ -222,28 +371,161 @@ fn open<N: ArrayLength<u8> + Unsigned>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::crypto::{IvDeriver, IvPath};
+    use crate::path::PathSeg;
+
+    fn hex(text: &str) -> Vec<u8> {
+        (0..text.len() / 2)
+            .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).unwrap())
+            .collect()
+    }
 
     fn fixture_key() -> DataKey {
         // Data key of shared/fixtures/sops/enc-example.yaml (datakeys.txt).
-        let hex = "a541a46faadeece5b333bb02a14a1f121e7af568706b95168d3f3e5a644b4e13";
-        let bytes: Vec<u8> = (0..32)
-            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
-            .collect();
-        DataKey::from_slice(&bytes).unwrap()
+        let key = hex("a541a46faadeece5b333bb02a14a1f121e7af568706b95168d3f3e5a644b4e13");
+        DataKey::from_slice(&key).unwrap()
+    }
+
+    fn iv(byte: u8, cipher: Cipher) -> Iv {
+        Iv::from_slice(&vec![byte; cipher.iv_len()]).unwrap()
     }
 
     #[test]
-    fn round_trip_with_32_byte_iv() {
+    fn round_trip_of_each_cipher() {
+        for cipher in Cipher::ALL {
+            let key = DataKey::generate();
+            let values = ValueCipher::with_cipher(&key, cipher);
+            let s = values.encrypt(b"hunter2", "str", b"db:password:", &iv(7, cipher));
+            assert!(
+                s.starts_with(&format!("ENC[{},data:", cipher.name())),
+                "{s}"
+            );
+            assert!(s.ends_with(",type:str]"), "{s}");
+            let value = EncryptedValue::parse(&s).unwrap();
+            assert_eq!(value.cipher, cipher);
+            assert_eq!(value.iv.len(), cipher.iv_len());
+            assert_eq!(value.tag.len(), TAG_LEN);
+            // Any ValueCipher of the key decrypts it, whatever cipher it encrypts with.
+            for reader in Cipher::ALL {
+                let d = ValueCipher::with_cipher(&key, reader)
+                    .decrypt(&s, b"db:password:")
+                    .unwrap();
+                assert_eq!(d.plaintext.as_slice(), b"hunter2");
+                assert_eq!((d.type_name.as_str(), d.cipher), ("str", cipher));
+                assert_eq!(d.iv, value.iv);
+            }
+            assert!(values.decrypt(&s, b"db:user:").is_err());
+            let other = ValueCipher::new(&DataKey::generate());
+            assert!(other.decrypt(&s, b"db:password:").is_err());
+        }
+    }
+
+    #[test]
+    fn a_changed_tag_data_or_cipher_name_fails_to_decrypt() {
         let key = DataKey::generate();
-        let cipher = ValueCipher::new(&key);
-        let s = cipher.encrypt(b"hunter2", "str", b"db:password:", &[7u8; 32]);
-        assert!(s.starts_with("ENC[AES256_GCM,data:") && s.ends_with(",type:str]"));
-        let d = cipher.decrypt(&s, b"db:password:").unwrap();
-        assert_eq!(d.plaintext.as_slice(), b"hunter2");
-        assert_eq!(d.type_name, "str");
-        assert!(cipher.decrypt(&s, b"db:user:").is_err());
-        let other = ValueCipher::new(&DataKey::generate());
-        assert!(other.decrypt(&s, b"db:password:").is_err());
+        let values = ValueCipher::with_cipher(&key, Cipher::XChaCha20Poly1305);
+        let s = values.encrypt(b"hunter2", "str", b"a:", &iv(1, Cipher::XChaCha20Poly1305));
+        let v = EncryptedValue::parse(&s).unwrap();
+        let with = |data: &[u8], tag: &[u8]| {
+            format!(
+                "ENC[XCHACHA20_POLY1305,data:{},iv:{},tag:{},type:str]",
+                B64.encode(data),
+                B64.encode(&v.iv),
+                B64.encode(tag)
+            )
+        };
+        assert!(values.decrypt(&with(&v.data, &v.tag), b"a:").is_ok());
+        let mut tag = v.tag.clone();
+        tag[0] ^= 1;
+        assert!(values.decrypt(&with(&v.data, &tag), b"a:").is_err());
+        let mut data = v.data.clone();
+        data[0] ^= 1;
+        assert!(values.decrypt(&with(&data, &v.tag), b"a:").is_err());
+        // The same bytes read as AES-GCM: the IV length does not fit, and neither would the tag.
+        let relabelled = s.replacen("XCHACHA20_POLY1305", "AES256_GCM", 1);
+        let Err(err) = values.decrypt(&relabelled, b"a:") else {
+            panic!("a relabelled value decrypted");
+        };
+        assert!(err.to_string().contains("IV length 24"), "{err}");
+    }
+
+    #[test]
+    fn xchacha_values_hold_standard_xchacha20_poly1305() {
+        // Test vector A.3.1 of draft-irtf-cfrg-xchacha (key 80..9f, nonce 40..57): other
+        // implementations can read what we write.
+        let key = DataKey::from_slice(&hex(
+            "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f",
+        ))
+        .unwrap();
+        let nonce =
+            Iv::from_slice(&hex("404142434445464748494a4b4c4d4e4f5051525354555657")).unwrap();
+        let aad = hex("50515253c0c1c2c3c4c5c6c7");
+        let plaintext = b"Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.";
+        let s = ValueCipher::with_cipher(&key, Cipher::XChaCha20Poly1305)
+            .encrypt(plaintext, "str", &aad, &nonce);
+        let v = EncryptedValue::parse(&s).unwrap();
+        assert_eq!(
+            v.data,
+            hex("bd6d179d3e83d43b9576579493c0e939572a1700252bfaccbed2902c21396cbb731c7f1b0b4aa6440bf3a82f4eda7e39ae64c6708c54c216cb96b72e1213b4522f8c9ba40db5d945b11b69b982c1bb9e3f3fac2bc369488f76b2383565d3fff921f9664c97637da9768812f615c68b13b52e")
+        );
+        assert_eq!(v.tag, hex("c0875924c1c7987947deafd8780acf49"));
+    }
+
+    #[test]
+    fn deterministic_ivs_have_the_length_of_the_cipher() {
+        let key = DataKey::generate();
+        let path = [PathSeg::Key("a".into())];
+        let at = IvPath {
+            document: 0,
+            segments: &path,
+        };
+        let encrypted = |cipher| {
+            let iv = IvDeriver::new(&key, cipher).derive(at, "str", b"x", 0);
+            assert_eq!(iv.as_bytes().len(), cipher.iv_len());
+            let values = ValueCipher::with_cipher(&key, cipher);
+            let s = values.encrypt(b"x", "str", b"a:", &iv);
+            assert_eq!(values.decrypt(&s, b"a:").unwrap().iv, iv.as_bytes());
+            (iv, s)
+        };
+        let (aes, aes_value) = encrypted(Cipher::Aes256Gcm);
+        let (xchacha, xchacha_value) = encrypted(Cipher::XChaCha20Poly1305);
+        // Deterministic: a new deriver gives the same value at the same place the same bytes.
+        assert_eq!(encrypted(Cipher::XChaCha20Poly1305).1, xchacha_value);
+        assert_eq!(encrypted(Cipher::Aes256Gcm).1, aes_value);
+        // One derivation, cut to each cipher's length.
+        assert_eq!(xchacha.as_bytes(), &aes.as_bytes()[..24]);
+    }
+
+    #[test]
+    #[should_panic(expected = "IV length of XCHACHA20_POLY1305")]
+    fn an_iv_of_the_wrong_length_is_a_bug() {
+        let values = ValueCipher::with_cipher(&DataKey::generate(), Cipher::XChaCha20Poly1305);
+        values.encrypt(b"x", "str", b"a:", &iv(0, Cipher::Aes256Gcm));
+    }
+
+    #[test]
+    fn an_unknown_cipher_is_named_in_a_typed_error() {
+        let s = "ENC[AES128_SIV,data:YQ==,iv:Yg==,tag:Yw==,type:str]";
+        assert!(is_encrypted(s.as_bytes()));
+        match ValueCipher::new(&DataKey::generate()).decrypt(s, b"a:") {
+            Err(DecryptError::UnknownCipher(name)) => assert_eq!(name, "AES128_SIV"),
+            other => panic!("{:?}", other.map(|d| d.type_name)),
+        }
+        assert_eq!(Cipher::of(s.as_bytes()), Err("AES128_SIV".into()));
+        // Text that merely starts like a value is plaintext.
+        for plain in [
+            "ENC[",
+            "ENC[]",
+            "ENC[aes,data:x]",
+            "ENC[AES256_GCM]",
+            "ENC[,data:",
+        ] {
+            assert!(!is_encrypted(plain.as_bytes()), "{plain}");
+            assert_eq!(Cipher::of(plain.as_bytes()), Ok(None));
+        }
+        for cipher in Cipher::ALL {
+            assert_eq!(Cipher::from_name(cipher.name().as_bytes()), Some(cipher));
+        }
     }
 
     #[test]
@@ -256,6 +538,9 @@ mod tests {
         assert!(empty.unwrap().data.is_empty());
         assert!(EncryptedValue::parse("ENC[AES256_GCM,data:YQ==,iv:,tag:Yw==,type:str]").is_err());
         assert!(EncryptedValue::parse("plain").is_err());
+        let x =
+            EncryptedValue::parse("ENC[XCHACHA20_POLY1305,data:YQ==,iv:Yg==,tag:Yw==,type:int]");
+        assert_eq!(x.unwrap().cipher, Cipher::XChaCha20Poly1305);
     }
 
     #[test]
@@ -265,6 +550,6 @@ mod tests {
             .decrypt(stored, b"hello:")
             .unwrap();
         assert_eq!(d.plaintext.as_slice(), b"world");
-        assert_eq!(d.type_name, "str");
+        assert_eq!((d.type_name.as_str(), d.cipher), ("str", Cipher::Aes256Gcm));
     }
 }

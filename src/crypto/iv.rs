@@ -1,20 +1,51 @@
 //! Deterministic IVs (DESIGN.md §3).
 //!
 //! `iv = HMAC-SHA256(k_iv, path ‖ 0x00 ‖ type ‖ 0x00 ‖ plaintext)` with
-//! `k_iv = HKDF-SHA256(data_key, info = "secrets/v1 value-iv")`. The same value at the same
-//! place encrypts to the same bytes, so re-encrypting an unchanged file changes nothing and a
-//! one-value edit is a one-line diff. What this reveals: that a value at a given place equals
-//! an earlier value there. A new data key changes every IV.
+//! `k_iv = HKDF-SHA256(data_key, info = "secrets/v1 value-iv")`, its first 32 bytes for
+//! AES-GCM (all of it) and 24 for XChaCha20. The same value at the same place encrypts to the
+//! same bytes, so re-encrypting an unchanged file changes nothing and a one-value edit is a
+//! one-line diff. What this reveals: that a value at a given place equals an earlier value
+//! there. A new data key changes every IV.
 
 use hkdf::Hkdf;
 use hmac::{Hmac, Mac as _};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use super::DataKey;
+use super::{Cipher, DataKey};
 use crate::path::PathSeg;
 
 const INFO: &[u8] = b"secrets/v1 value-iv";
+
+/// The most bytes an IV has (SOPS's AES-GCM IVs).
+const MAX_LEN: usize = 32;
+
+/// An IV (nonce) of up to 32 bytes, kept inline so that sets of them cost no allocation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Iv {
+    bytes: [u8; MAX_LEN],
+    len: u8,
+}
+
+impl Iv {
+    /// The IV `bytes`; `None` when empty or longer than 32 bytes.
+    pub fn from_slice(bytes: &[u8]) -> Option<Iv> {
+        if bytes.is_empty() || bytes.len() > MAX_LEN {
+            return None;
+        }
+        let mut iv = Iv {
+            bytes: [0; MAX_LEN],
+            len: bytes.len() as u8,
+        };
+        iv.bytes[..bytes.len()].copy_from_slice(bytes);
+        Some(iv)
+    }
+
+    /// The IV's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+}
 
 /// Where a value sits, for IV derivation: document index and the path with list indexes.
 #[derive(Clone, Copy, Debug)]
@@ -25,20 +56,22 @@ pub struct IvPath<'a> {
     pub segments: &'a [PathSeg],
 }
 
-/// Derives the IVs of one data key.
+/// Derives the IVs of one data key for one cipher.
 pub struct IvDeriver {
     mac: Hmac<Sha256>,
+    len: usize,
 }
 
 impl IvDeriver {
-    /// The deriver for `key`.
-    pub fn new(key: &DataKey) -> IvDeriver {
+    /// The deriver for `key`, making IVs of the length `cipher` needs.
+    pub fn new(key: &DataKey, cipher: Cipher) -> IvDeriver {
         let mut k_iv = Zeroizing::new([0u8; 32]);
         Hkdf::<Sha256>::new(None, key.expose())
             .expand(INFO, k_iv.as_mut())
             .expect("32 bytes is a valid HKDF-SHA256 output length");
         IvDeriver {
             mac: Hmac::new_from_slice(k_iv.as_ref()).expect("HMAC takes keys of any length"),
+            len: cipher.iv_len(),
         }
     }
 
@@ -50,7 +83,7 @@ impl IvDeriver {
         type_name: &str,
         plaintext: &[u8],
         occurrence: u32,
-    ) -> [u8; 32] {
+    ) -> Iv {
         let mut mac = self.mac.clone();
         // An unambiguous encoding: every component is tagged and length-prefixed.
         mac.update(&(path.document as u64).to_be_bytes());
@@ -72,7 +105,8 @@ impl IvDeriver {
         mac.update(type_name.as_bytes());
         mac.update(&[0]);
         mac.update(plaintext);
-        mac.finalize().into_bytes().into()
+        let digest = mac.finalize().into_bytes();
+        Iv::from_slice(&digest[..self.len]).expect("IV lengths are at most the 32 bytes of SHA-256")
     }
 }
 
@@ -83,7 +117,7 @@ mod tests {
     #[test]
     fn same_input_same_iv_any_change_another() {
         let key = DataKey::generate();
-        let d = IvDeriver::new(&key);
+        let d = IvDeriver::new(&key, Cipher::Aes256Gcm);
         let p = [PathSeg::Key("a".into()), PathSeg::Index(0)];
         let at = |segments| IvPath {
             document: 0,
@@ -97,7 +131,16 @@ mod tests {
         let q = [PathSeg::Key("a".into()), PathSeg::Index(1)];
         assert_ne!(iv, d.derive(at(&q), "str", b"x", 0));
         assert_ne!(iv, d.derive(at(&p), "str", b"x", 1));
-        let other = IvDeriver::new(&DataKey::generate());
+        let other = IvDeriver::new(&DataKey::generate(), Cipher::Aes256Gcm);
         assert_ne!(iv, other.derive(at(&p), "str", b"x", 0));
+    }
+
+    #[test]
+    fn an_iv_holds_1_to_32_bytes() {
+        assert_eq!(Iv::from_slice(&[5; 24]).unwrap().as_bytes(), &[5; 24]);
+        assert!(Iv::from_slice(&[]).is_none());
+        assert!(Iv::from_slice(&[0; 33]).is_none());
+        // Equal bytes of different lengths are different IVs.
+        assert_ne!(Iv::from_slice(&[0; 24]), Iv::from_slice(&[0; 32]));
     }
 }

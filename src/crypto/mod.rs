@@ -1,4 +1,4 @@
-//! Cryptography with no I/O: the SOPS value cipher, the MAC, deterministic IVs, Shamir.
+//! Cryptography with no I/O: the value ciphers, the MAC, deterministic IVs, Shamir.
 
 mod cipher;
 mod iv;
@@ -6,7 +6,9 @@ mod mac;
 pub mod shamir;
 mod stash;
 
-pub use cipher::{is_encrypted, DataKey, Decrypted, EncryptedValue, ValueCipher};
-pub use iv::{IvDeriver, IvPath};
+pub use cipher::{
+    is_encrypted, Cipher, DataKey, DecryptError, Decrypted, EncryptedValue, ValueCipher,
+};
+pub use iv::{Iv, IvDeriver, IvPath};
 pub use mac::Mac;
 pub use stash::IvStash;

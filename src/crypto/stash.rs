@@ -2,20 +2,23 @@
 //! ciphertext (SOPS_FORMAT.md §1.5), even when another tool chose the IV at random or the
 //! value moved to another list index.
 //!
-//! Reusing an IV is safe only for the same key, AAD and plaintext: GCM then produces the same
-//! bytes again and reveals nothing new. A slot is therefore keyed by all three (the key is the
-//! cipher's), and every IV is handed out at most once per encryption.
+//! Reusing an IV is safe only for the same key, AAD and plaintext: the cipher then produces
+//! the same bytes again and reveals nothing new. A slot is therefore keyed by all three (the
+//! key is the cipher's), and every IV is handed out at most once per encryption, and only to
+//! the cipher it fits (by its length: 32 bytes for AES-GCM, 24 for XChaCha20).
 
 use std::collections::{HashMap, VecDeque};
 
 use sha2::{Digest, Sha256};
+
+use super::Iv;
 
 /// IVs of decrypted values, by AAD, type and plaintext.
 #[derive(Clone, Default)]
 pub struct IvStash {
     /// Digest of (AAD, type, plaintext) → IVs in file order. A digest, so the stash holds no
     /// plaintext of its own.
-    slots: HashMap<[u8; 32], VecDeque<[u8; 32]>>,
+    slots: HashMap<[u8; 32], VecDeque<Iv>>,
 }
 
 impl std::fmt::Debug for IvStash {
@@ -35,9 +38,9 @@ fn slot(aad: &str, type_name: &str, plaintext: &[u8]) -> [u8; 32] {
 
 impl IvStash {
     /// Records that `plaintext` of type `type_name`, authenticated with `aad`, was stored with
-    /// `iv`. IVs that are not 32 bytes long (written by other tools) are not kept.
+    /// `iv`.
     pub fn record(&mut self, aad: &str, type_name: &str, plaintext: &[u8], iv: &[u8]) {
-        if let Ok(iv) = <[u8; 32]>::try_from(iv) {
+        if let Some(iv) = Iv::from_slice(iv) {
             self.slots
                 .entry(slot(aad, type_name, plaintext))
                 .or_default()
@@ -45,20 +48,24 @@ impl IvStash {
         }
     }
 
-    /// A recorded IV for this value, removed from the stash: `preferred` if it was recorded
-    /// for it (the value stayed where it was), else the first one recorded.
+    /// A recorded IV for this value, removed from the stash: `preferred` (the IV the cipher
+    /// derives) if it was recorded for it (the value stayed where it was), else the first one
+    /// recorded of the same length (IVs of another length, as rops's 12-byte ones, are not
+    /// reused).
     pub fn take(
         &mut self,
         aad: &str,
         type_name: &str,
         plaintext: &[u8],
-        preferred: &[u8; 32],
-    ) -> Option<[u8; 32]> {
+        preferred: &Iv,
+    ) -> Option<Iv> {
         let ivs = self.slots.get_mut(&slot(aad, type_name, plaintext))?;
-        match ivs.iter().position(|iv| iv == preferred) {
-            Some(i) => ivs.remove(i),
-            None => ivs.pop_front(),
-        }
+        let fits = |iv: &Iv| iv.as_bytes().len() == preferred.as_bytes().len();
+        let i = ivs
+            .iter()
+            .position(|iv| iv == preferred)
+            .or_else(|| ivs.iter().position(fits))?;
+        ivs.remove(i)
     }
 
     /// Whether nothing was recorded.
@@ -71,6 +78,10 @@ impl IvStash {
 mod tests {
     use super::*;
 
+    fn iv(byte: u8, len: usize) -> Iv {
+        Iv::from_slice(&vec![byte; len]).unwrap()
+    }
+
     #[test]
     fn hands_out_each_iv_once_for_the_exact_value() {
         let mut s = IvStash::default();
@@ -78,13 +89,23 @@ mod tests {
         s.record("a:", "str", b"x", &[2; 32]);
         s.record("a:", "str", b"short iv", &[3; 12]);
         s.record("a:", "str", b"x", &[4; 32]);
-        let any = [0; 32];
+        let any = iv(0, 32);
         assert_eq!(s.take("a:", "int", b"x", &any), None);
         assert_eq!(s.take("b:", "str", b"x", &any), None);
         assert_eq!(s.take("a:", "str", b"short iv", &any), None);
-        assert_eq!(s.take("a:", "str", b"x", &[2; 32]), Some([2; 32]));
-        assert_eq!(s.take("a:", "str", b"x", &any), Some([1; 32]));
-        assert_eq!(s.take("a:", "str", b"x", &any), Some([4; 32]));
+        assert_eq!(s.take("a:", "str", b"x", &iv(2, 32)), Some(iv(2, 32)));
+        assert_eq!(s.take("a:", "str", b"x", &any), Some(iv(1, 32)));
+        assert_eq!(s.take("a:", "str", b"x", &any), Some(iv(4, 32)));
         assert_eq!(s.take("a:", "str", b"x", &any), None);
+    }
+
+    #[test]
+    fn hands_out_ivs_only_to_the_cipher_they_fit() {
+        let mut s = IvStash::default();
+        s.record("a:", "str", b"x", &[1; 32]);
+        s.record("a:", "str", b"x", &[2; 24]);
+        assert_eq!(s.take("a:", "str", b"x", &iv(0, 24)), Some(iv(2, 24)));
+        assert_eq!(s.take("a:", "str", b"x", &iv(0, 24)), None);
+        assert_eq!(s.take("a:", "str", b"x", &iv(0, 32)), Some(iv(1, 32)));
     }
 }

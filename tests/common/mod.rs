@@ -181,6 +181,17 @@ impl Sandbox {
     }
 }
 
+/// A shell script in the sandbox, made executable.
+pub fn script(sandbox: &Sandbox, name: &str, body: &str) -> PathBuf {
+    let path = sandbox.write(name, format!("#!/bin/sh\n{body}\n"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    path
+}
+
 /// Runs a command to completion, capturing its output.
 pub fn run(cmd: &mut Command) -> Output {
     cmd.stdin(Stdio::null())
