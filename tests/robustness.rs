@@ -28,7 +28,15 @@ fn exercise(format: FileFormat, bytes: Vec<u8>, keyring: &Keyring) {
     let Ok(key) = keyring.data_key(metadata) else {
         return;
     };
-    let _ = decrypt(f, &doc, &key, DecryptOptions { ignore_mac: true });
+    let _ = decrypt(
+        f,
+        &doc,
+        &key,
+        DecryptOptions {
+            ignore_mac: true,
+            ..DecryptOptions::default()
+        },
+    );
 }
 
 /// Interesting fragments of each syntax, so random text reaches deep into the parsers.

@@ -11,5 +11,5 @@ fuzz_target!(|data: &[u8]| {
     let Some((&selector, text)) = data.split_first() else { return };
     let format = common::format(selector).format();
     let Ok(doc) = format.parse(text.to_vec()) else { return };
-    let _ = decrypt(format, &doc, &common::keys().data_key, DecryptOptions { ignore_mac: selector & 0x80 != 0 });
+    let _ = decrypt(format, &doc, &common::keys().data_key, DecryptOptions { ignore_mac: selector & 0x80 != 0, ..DecryptOptions::default() });
 });

@@ -521,10 +521,13 @@ impl<'t> Parser<'t> {
         for (i, l) in self.lines.iter().enumerate().skip(index + 1) {
             let start = trim_start(text, l.start, l.end);
             let blank = start == l.end;
-            if !blank && !matches!(text[l.start], b' ' | b'\t') {
+            // configparser skips comment lines wherever they start: they neither end a value
+            // nor belong to it.
+            let comment = !blank && matches!(text[start], b'#' | b';');
+            if !blank && !comment && !matches!(text[l.start], b' ' | b'\t') {
                 break;
             }
-            if !blank && !matches!(text[start], b'#' | b';') {
+            if !blank && !comment {
                 last_value_line = Some(i);
             }
         }
@@ -940,6 +943,13 @@ mod tests {
             marker.is_some_and(|l| l.ends_with(&format!("= {CONFIGPARSER}"))),
             "{rewritten}"
         );
+    }
+
+    #[test]
+    fn comment_lines_neither_end_nor_join_a_continued_value() {
+        // As Python's configparser reads it: {'a': '\nx\ny=', 'b': '1'}.
+        let doc = parse("[s]\na =\n    x\n    # c\n# e\n    y=\nb = 1\n");
+        assert_eq!(entries(&doc), ["s:a=\nx\ny=", "s:b=1"]);
     }
 
     #[test]
