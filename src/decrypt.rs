@@ -356,8 +356,11 @@ impl Run<'_> {
                 match decrypted {
                     Some((aad, d)) => {
                         self.record_iv(&aad, &d);
-                        let patch =
-                            self.restore(v.leaf, &d.iv, Rendering::Comment(&d.plaintext))?;
+                        let patch = self.restore(
+                            v.leaf,
+                            d.iv.as_bytes(),
+                            Rendering::Comment(&d.plaintext),
+                        )?;
                         self.patches.push(patch);
                     }
                     None => self.warnings.push(format!(
@@ -401,7 +404,8 @@ impl Run<'_> {
                 self.record_iv(&aad, &d);
                 if d.type_name == "comment" {
                     // sops stores comments inside lists as list elements.
-                    let patch = self.restore(v.leaf, &d.iv, Rendering::Comment(&d.plaintext))?;
+                    let patch =
+                        self.restore(v.leaf, d.iv.as_bytes(), Rendering::Comment(&d.plaintext))?;
                     self.patches.push(patch);
                     return Ok(());
                 }
@@ -411,10 +415,10 @@ impl Run<'_> {
                     self.hash(v.leaf, &self.format.plaintext(&value));
                 }
                 if self.replace.as_ref().is_some_and(|r| r.0 == v.leaf) {
-                    self.replacement.spelled = self.layout.get(&d.iv).is_some();
+                    self.replacement.spelled = self.layout.get(d.iv.as_bytes()).is_some();
                     self.replacement.before = Some((d.type_name.clone(), d.plaintext.clone()));
                 }
-                let patch = self.restore(v.leaf, &d.iv, Rendering::Plain(&value))?;
+                let patch = self.restore(v.leaf, d.iv.as_bytes(), Rendering::Plain(&value))?;
                 self.keep(v.leaf, in_mac, value, patch.text.clone());
                 self.patches.push(patch);
             }
@@ -441,7 +445,8 @@ impl Run<'_> {
 
     fn record_iv(&mut self, aad: &str, d: &crate::crypto::Decrypted) {
         if self.keep_ivs {
-            self.stash.record(aad, &d.type_name, &d.plaintext, &d.iv);
+            self.stash
+                .record(aad, &d.type_name, &d.plaintext, d.iv.as_bytes());
         }
     }
 

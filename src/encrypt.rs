@@ -444,7 +444,7 @@ impl Run<'_> {
                     path: String::new(),
                     reason: e.to_string(),
                 })?;
-            self.layout.insert(&value.iv, raw);
+            self.layout.insert(value.iv.as_bytes(), raw);
         }
         Ok(())
     }

@@ -177,9 +177,9 @@ pub struct EncryptedValue<'a> {
     /// Ciphertext without the tag.
     pub data: Vec<u8>,
     /// The IV (nonce).
-    pub iv: Vec<u8>,
-    /// The 16-byte GCM tag.
-    pub tag: Vec<u8>,
+    pub iv: Iv,
+    /// The authentication tag.
+    pub tag: [u8; TAG_LEN],
     /// The SOPS type name of the plaintext.
     pub type_name: &'a str,
 }
@@ -208,15 +208,26 @@ impl<'a> EncryptedValue<'a> {
         if [iv, tag, type_name].iter().any(|f| f.is_empty()) {
             return Err(malformed());
         }
-        let decode = |field: &str, what: &str| {
-            B64.decode(field)
-                .map_err(|_| format!("the {what} of the ENC[...] value is not valid base64"))
+        let invalid = |what: &str| format!("the {what} of the ENC[...] value is not valid base64");
+        // The IV and tag are decoded on the stack: a file has as many of them as values.
+        let mut buf = [0u8; 48];
+        let short = |field: &str, buf: &mut [u8; 48], what: &str| {
+            if field.len() > 64 {
+                return Err(format!("the {what} of the ENC[...] value is too long"));
+            }
+            B64.decode_slice(field, buf).map_err(|_| invalid(what))
         };
+        let n = short(iv, &mut buf, "iv")?;
+        let iv = Iv::from_slice(&buf[..n]).ok_or("the iv of the ENC[...] value is too long")?;
+        let n = short(tag, &mut buf, "tag")?;
+        let tag = buf[..n]
+            .try_into()
+            .map_err(|_| "the tag of the ENC[...] value is not 16 bytes")?;
         Ok(EncryptedValue {
             cipher,
-            data: decode(data, "data")?,
-            iv: decode(iv, "iv")?,
-            tag: decode(tag, "tag")?,
+            data: B64.decode(data).map_err(|_| invalid("data"))?,
+            iv,
+            tag,
             type_name,
         })
     }
@@ -239,7 +250,7 @@ pub struct Decrypted {
     /// The plaintext bytes.
     pub plaintext: Zeroizing<Vec<u8>>,
     /// The value's IV, which keys the records kept per value (layout, re-encryption).
-    pub iv: Vec<u8>,
+    pub iv: Iv,
 }
 
 /// The value cipher for one data key: encrypts with one [`Cipher`], decrypts values of
@@ -314,29 +325,26 @@ impl ValueCipher {
 
     /// Decrypts an `ENC[...]` string of any cipher with AAD `aad`.
     pub fn decrypt(&self, stored: &str, aad: &[u8]) -> Result<Decrypted, DecryptError> {
-        let value = EncryptedValue::parse(stored)?;
-        if value.tag.len() != TAG_LEN {
-            return Err("the tag of the ENC[...] value is not 16 bytes".into());
-        }
         let EncryptedValue {
             cipher,
             data,
             iv,
             tag,
             type_name,
-        } = value;
+        } = EncryptedValue::parse(stored)?;
         let mut buf = Zeroizing::new(data);
         let tag = GenericArray::from_slice(&tag);
-        let ok = match (cipher, iv.len()) {
+        let nonce = iv.as_bytes();
+        let ok = match (cipher, nonce.len()) {
             (Cipher::Aes256Gcm, 32) => self
                 .gcm
-                .decrypt_in_place_detached(GenericArray::from_slice(&iv), aad, &mut buf, tag)
+                .decrypt_in_place_detached(GenericArray::from_slice(nonce), aad, &mut buf, tag)
                 .is_ok(),
-            (Cipher::Aes256Gcm, 12) => open::<U12>(&self.key, &iv, aad, &mut buf, tag),
-            (Cipher::Aes256Gcm, 16) => open::<U16>(&self.key, &iv, aad, &mut buf, tag),
+            (Cipher::Aes256Gcm, 12) => open::<U12>(&self.key, nonce, aad, &mut buf, tag),
+            (Cipher::Aes256Gcm, 16) => open::<U16>(&self.key, nonce, aad, &mut buf, tag),
             (Cipher::XChaCha20Poly1305, 24) => self
                 .xchacha
-                .decrypt_in_place_detached(XNonce::from_slice(&iv), aad, &mut buf, tag)
+                .decrypt_in_place_detached(XNonce::from_slice(nonce), aad, &mut buf, tag)
                 .is_ok(),
             (cipher, n) => return Err(format!("unsupported IV length {n} for {cipher}").into()),
         };
@@ -403,7 +411,7 @@ mod tests {
             assert!(s.ends_with(",type:str]"), "{s}");
             let value = EncryptedValue::parse(&s).unwrap();
             assert_eq!(value.cipher, cipher);
-            assert_eq!(value.iv.len(), cipher.iv_len());
+            assert_eq!(value.iv.as_bytes().len(), cipher.iv_len());
             assert_eq!(value.tag.len(), TAG_LEN);
             // Any ValueCipher of the key decrypts it, whatever cipher it encrypts with.
             for reader in Cipher::ALL {
@@ -430,7 +438,7 @@ mod tests {
             format!(
                 "ENC[XCHACHA20_POLY1305,data:{},iv:{},tag:{},type:str]",
                 B64.encode(data),
-                B64.encode(&v.iv),
+                B64.encode(v.iv.as_bytes()),
                 B64.encode(tag)
             )
         };
@@ -468,7 +476,7 @@ mod tests {
             v.data,
             hex("bd6d179d3e83d43b9576579493c0e939572a1700252bfaccbed2902c21396cbb731c7f1b0b4aa6440bf3a82f4eda7e39ae64c6708c54c216cb96b72e1213b4522f8c9ba40db5d945b11b69b982c1bb9e3f3fac2bc369488f76b2383565d3fff921f9664c97637da9768812f615c68b13b52e")
         );
-        assert_eq!(v.tag, hex("c0875924c1c7987947deafd8780acf49"));
+        assert_eq!(v.tag.to_vec(), hex("c0875924c1c7987947deafd8780acf49"));
     }
 
     #[test]
@@ -484,7 +492,7 @@ mod tests {
             assert_eq!(iv.as_bytes().len(), cipher.iv_len());
             let values = ValueCipher::with_cipher(&key, cipher);
             let s = values.encrypt(b"x", "str", b"a:", &iv);
-            assert_eq!(values.decrypt(&s, b"a:").unwrap().iv, iv.as_bytes());
+            assert_eq!(values.decrypt(&s, b"a:").unwrap().iv, iv);
             (iv, s)
         };
         let (aes, aes_value) = encrypted(Cipher::Aes256Gcm);
@@ -530,16 +538,26 @@ mod tests {
 
     #[test]
     fn parse_is_greedy_and_ignores_trailing_text() {
-        let s = "ENC[AES256_GCM,data:YQ==,iv:Yg==,tag:Yw==,type:str]\ntrailing";
+        let s = "ENC[AES256_GCM,data:YQ==,iv:Yg==,tag:Y2NjY2NjY2NjY2NjY2NjYw==,type:str]\ntrailing";
         let v = EncryptedValue::parse(s).unwrap();
         assert_eq!((v.data.as_slice(), v.type_name), (&b"a"[..], "str"));
         // rops writes encrypted empty strings.
-        let empty = EncryptedValue::parse("ENC[AES256_GCM,data:,iv:Yg==,tag:Yw==,type:str]");
+        let empty = EncryptedValue::parse(
+            "ENC[AES256_GCM,data:,iv:Yg==,tag:Y2NjY2NjY2NjY2NjY2NjYw==,type:str]",
+        );
         assert!(empty.unwrap().data.is_empty());
-        assert!(EncryptedValue::parse("ENC[AES256_GCM,data:YQ==,iv:,tag:Yw==,type:str]").is_err());
+        assert!(EncryptedValue::parse(
+            "ENC[AES256_GCM,data:YQ==,iv:,tag:Y2NjY2NjY2NjY2NjY2NjYw==,type:str]"
+        )
+        .is_err());
         assert!(EncryptedValue::parse("plain").is_err());
-        let x =
-            EncryptedValue::parse("ENC[XCHACHA20_POLY1305,data:YQ==,iv:Yg==,tag:Yw==,type:int]");
+        // A tag is 16 bytes.
+        assert!(
+            EncryptedValue::parse("ENC[AES256_GCM,data:YQ==,iv:Yg==,tag:Yw==,type:str]").is_err()
+        );
+        let x = EncryptedValue::parse(
+            "ENC[XCHACHA20_POLY1305,data:YQ==,iv:Yg==,tag:Y2NjY2NjY2NjY2NjY2NjYw==,type:int]",
+        );
         assert_eq!(x.unwrap().cipher, Cipher::XChaCha20Poly1305);
     }
 

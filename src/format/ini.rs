@@ -572,21 +572,24 @@ impl<'t> Parser<'t> {
             if let Some(p) = rfind(&text[inner..line.next], quote) {
                 return Ok((inner..inner + p, text[inner..inner + p].to_vec(), index + 1));
             }
-            // The value goes on to the line holding the closing quote.
-            for (i, l) in self.lines.iter().enumerate().skip(index + 1) {
-                if let Some(p) = rfind(&text[l.start..l.next], quote) {
-                    let close = l.start + p;
-                    self.inline = text[close..l.end]
-                        .iter()
-                        .position(|&b| b == b'#' || b == b';')
-                        .map(|c| (close + c, trim_end(text, close + c, l.end)));
-                    return Ok((inner..close, text[inner..close].to_vec(), i + 1));
+            // configparser knows no quotes that span lines: there an unclosed quote is text.
+            if !self.continuation {
+                // The value goes on to the line holding the closing quote.
+                for (i, l) in self.lines.iter().enumerate().skip(index + 1) {
+                    if let Some(p) = rfind(&text[l.start..l.next], quote) {
+                        let close = l.start + p;
+                        self.inline = text[close..l.end]
+                            .iter()
+                            .position(|&b| b == b'#' || b == b';')
+                            .map(|c| (close + c, trim_end(text, close + c, l.end)));
+                        return Ok((inner..close, text[inner..close].to_vec(), i + 1));
+                    }
                 }
+                return Err(ParseError::at(
+                    start,
+                    "the quote opened here is never closed",
+                ));
             }
-            return Err(ParseError::at(
-                start,
-                "the quote opened here is never closed",
-            ));
         }
         let end = trim_end(text, start, line.end);
         if text[end - 1] == b'\\' {
@@ -943,6 +946,12 @@ mod tests {
             marker.is_some_and(|l| l.ends_with(&format!("= {CONFIGPARSER}"))),
             "{rewritten}"
         );
+    }
+
+    #[test]
+    fn configparser_reading_has_no_quotes_across_lines() {
+        let doc = parse("[s]\na = `x\nb = y`\n    z\n");
+        assert_eq!(entries(&doc), ["s:a=`x", "s:b=y`\nz"]);
     }
 
     #[test]
