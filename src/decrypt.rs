@@ -401,7 +401,7 @@ impl Run<'_> {
                     .cipher
                     .decrypt(stored, aad.as_bytes())
                     .map_err(|e| Error::decrypt_value(path::Display(v.path).to_string(), e))?;
-                self.record_iv(&aad, &d);
+                self.record_iv(aad, &d);
                 if d.type_name == "comment" {
                     // sops stores comments inside lists as list elements.
                     let patch =

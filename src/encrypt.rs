@@ -406,7 +406,7 @@ impl Run<'_> {
             segments: v.path,
         };
         let derived = self.ivs.derive(at, type_name, plaintext, 0);
-        if let Some(iv) = self.stash.take(&aad, type_name, plaintext, &derived) {
+        if let Some(iv) = self.stash.take(aad, type_name, plaintext, &derived) {
             if self.seen_ivs.insert(iv) {
                 return Ok(self
                     .cipher

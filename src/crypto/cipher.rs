@@ -443,7 +443,7 @@ mod tests {
             )
         };
         assert!(values.decrypt(&with(&v.data, &v.tag), b"a:").is_ok());
-        let mut tag = v.tag.clone();
+        let mut tag = v.tag;
         tag[0] ^= 1;
         assert!(values.decrypt(&with(&v.data, &tag), b"a:").is_err());
         let mut data = v.data.clone();
