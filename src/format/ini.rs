@@ -422,14 +422,12 @@ impl<'t> Parser<'t> {
         if name.is_empty() {
             return Err(ParseError::at(start, "empty section name"));
         }
-        self.inline = self.text[close + 1..line.end]
-            .iter()
-            .position(|&b| b == b'#' || b == b';')
-            .map(|p| (close + 1 + p, trim_end(self.text, close + 1 + p, line.end)));
+        // A comment on a header line stays in plaintext: encrypted, it would end in `]`, and
+        // go-ini (so sops) takes the header's last `]` for its end.
+        self.inline = None;
         if name == SOPS_KEY {
             // Comments before `[sops]` end the data, as they would end a file without one.
             let trailing = self.comment_leaves_without_inline();
-            self.inline = None;
             self.sections
                 .last_mut()
                 .expect("DEFAULT is always there")
@@ -946,6 +944,13 @@ mod tests {
             marker.is_some_and(|l| l.ends_with(&format!("= {CONFIGPARSER}"))),
             "{rewritten}"
         );
+    }
+
+    #[test]
+    fn a_comment_on_a_header_line_is_no_leaf() {
+        // Found by fuzzing: encrypted there, go-ini would read it as part of the name.
+        let doc = parse("[a] ; note\nk = v\n");
+        assert_eq!(entries(&doc), ["a:k=v"]);
     }
 
     #[test]
