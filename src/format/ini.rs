@@ -570,7 +570,7 @@ impl<'t> Parser<'t> {
             if let Some(p) = rfind(&text[inner..line.next], quote) {
                 return Ok((inner..inner + p, text[inner..inner + p].to_vec(), index + 1));
             }
-            // configparser knows no quotes that span lines: there an unclosed quote is text.
+            // configparser knows no quotes that span lines: an unclosed quote is text there.
             if !self.continuation {
                 // The value goes on to the line holding the closing quote.
                 for (i, l) in self.lines.iter().enumerate().skip(index + 1) {
@@ -590,7 +590,8 @@ impl<'t> Parser<'t> {
             }
         }
         let end = trim_end(text, start, line.end);
-        if text[end - 1] == b'\\' {
+        // configparser knows no backslash continuation either.
+        if !self.continuation && text[end - 1] == b'\\' {
             // Backslash continuation: trimmed lines appended up to one without `\`.
             let mut value = text[start..end - 1].to_vec();
             let mut span_end = end;
@@ -954,9 +955,9 @@ mod tests {
     }
 
     #[test]
-    fn configparser_reading_has_no_quotes_across_lines() {
-        let doc = parse("[s]\na = `x\nb = y`\n    z\n");
-        assert_eq!(entries(&doc), ["s:a=`x", "s:b=y`\nz"]);
+    fn configparser_reading_has_no_quotes_or_backslashes_across_lines() {
+        let doc = parse("[s]\na = `x\nb = y`\n    z\nc = d \\\ne = f\n");
+        assert_eq!(entries(&doc), ["s:a=`x", "s:b=y`\nz", "s:c=d \\", "s:e=f"]);
     }
 
     #[test]
