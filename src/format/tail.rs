@@ -16,13 +16,11 @@ pub struct Tail {
 impl Tail {
     /// The state of a file `text` whose metadata is at `blocks`.
     pub fn new(text: &[u8], blocks: Vec<Range<usize>>) -> Tail {
-        // The line break is the plaintext's, judged without the block [`append`] added:
-        // its separator after a plaintext ending in `\r` would look like a `\r\n`.
+        // The line break [`append`] wrote is the one inside the block (it has several
+        // lines): the data around it may have lost its only `\r\n` to an encrypted value,
+        // and a separator after data ending in `\r` would look like a `\r\n`.
         let newline = match blocks.last() {
-            Some(last) => ["\n", "\r\n"]
-                .into_iter()
-                .find(|nl| newline_of(&text[..removal(text, last.clone(), nl).start]) == *nl)
-                .unwrap_or("\n"),
+            Some(last) => newline_of(&text[last.clone()]),
             None => newline_of(text),
         };
         Tail { blocks, newline }
