@@ -44,7 +44,13 @@ impl Format for Ini {
             // An encrypted file of one read as configparser reads it is read so again, even
             // where go-ini could read it (its continued values may all be encrypted).
             Ok(p) if p.says_configparser() => Parser::new(&text, true).run(),
-            other => other,
+            // go-ini may fail on a line configparser reads as part of a value (a plaintext
+            // `_unencrypted` value): a file that says it is read so is.
+            Err(e) => match Parser::new(&text, true).run() {
+                Ok(p) if p.says_configparser() => Ok(p),
+                _ => Err(e),
+            },
+            ok => ok,
         };
         let parsed = parsed.map_err(|e| Error::syntax_at("INI", &text, e.offset, e.message))?;
         let Parsed {
