@@ -74,7 +74,9 @@ impl Unlocked {
     /// Sets the encrypted scalar at `at` to `value` in the encrypted file itself: only that
     /// value, `lastmodified` and `mac` change, and the cost is one decryption pass (to verify
     /// and recompute the MAC) instead of a decryption and an encryption of every value.
-    /// The result is the file [`Opened::seal`] would write after the same change.
+    /// The result decrypts to what [`Opened::seal`] would write after the same change; it can
+    /// differ from that file only where the whole way would also re-encrypt a sibling value
+    /// with the same AAD (list items), which this path leaves as it was.
     ///
     /// `None` when the change is not that simple (a new key, a container, a value kept in
     /// plaintext, a value with a recorded spelling, aliases, duplicate keys): the caller
