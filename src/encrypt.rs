@@ -121,9 +121,7 @@ pub fn plaintext_document(
     output_format: FileFormat,
 ) -> Result<Document, Error> {
     let mut doc = input_format.format().parse(input)?;
-    if doc.has_metadata() {
-        return Err(Error::AlreadyEncrypted);
-    }
+    refuse_metadata(&doc)?;
     if input_format != output_format {
         let first = plain::documents(input_format.format(), &doc, &Stored)
             .into_iter()
@@ -138,6 +136,16 @@ pub fn plaintext_document(
         doc = output_format.format().parse(text)?;
     }
     Ok(doc)
+}
+
+/// Refuses to encrypt a document that holds a metadata block, valid (it is encrypted) or not
+/// (a plaintext using the name SOPS reserves).
+fn refuse_metadata(doc: &Document) -> Result<(), Error> {
+    match (&doc.metadata, &doc.metadata_error) {
+        (Some(_), _) => Err(Error::AlreadyEncrypted),
+        (None, Some(e)) => Err(Error::ReservedSopsEntry(e.clone())),
+        (None, None) => Ok(()),
+    }
 }
 
 /// The AAD of the MAC: `lastmodified` as Go re-formats it (fraction dropped, offset kept).
@@ -194,9 +202,7 @@ fn seal(
     previous: Option<&Metadata>,
     stash: IvStash,
 ) -> Result<Encrypted, Error> {
-    if doc.has_metadata() {
-        return Err(Error::AlreadyEncrypted);
-    }
+    refuse_metadata(doc)?;
     if doc.branches.is_empty() {
         return Err(Error::NoDocument);
     }

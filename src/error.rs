@@ -113,6 +113,9 @@ pub enum Error {
         "the file is already encrypted (it has SOPS metadata); decrypt it first, or use `edit`"
     )]
     AlreadyEncrypted,
+    /// `encrypt` was given a plaintext holding a `sops` entry that is not SOPS metadata.
+    #[error("the file has a top-level `sops` entry that is not valid SOPS metadata ({0}); SOPS keeps its metadata under that name, so if this is a plaintext, rename the entry")]
+    ReservedSopsEntry(String),
     /// The input has no SOPS metadata.
     #[error("sops metadata not found: the file is not encrypted, or not in the expected format (use --input-type)")]
     MetadataNotFound,
@@ -238,7 +241,7 @@ impl Error {
             Error::NotFound { .. } => NO_FILE_SPECIFIED,
             Error::Write { .. } | Error::SymlinkOutside { .. } => COULD_NOT_WRITE_OUTPUT_FILE,
             Error::NoDocument => NEED_AT_LEAST_ONE_DOCUMENT,
-            Error::AlreadyEncrypted => FILE_ALREADY_ENCRYPTED,
+            Error::AlreadyEncrypted | Error::ReservedSopsEntry(_) => FILE_ALREADY_ENCRYPTED,
             Error::MetadataNotFound
             | Error::InvalidMetadata(_)
             | Error::NoRecipients

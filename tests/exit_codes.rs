@@ -14,6 +14,11 @@ fn setup() -> Sandbox {
     sandbox.write("broken.yaml", "a: [\n");
     sandbox.write("empty.yaml", "");
     sandbox.write("intkey.yaml", "1: x\n");
+    // Plaintexts using the name SOPS keeps its metadata under. The INI one, reduced from a
+    // fuzz finding, was encrypted without its content and decrypted to nothing.
+    sandbox.write("sops-entry.yaml", "a: 1\nsops: hello\n");
+    sandbox.write("sops-section.ini", "[sops]\nkey = value\n");
+    sandbox.write("empty-sops-section.ini", "[app]\nkey = value\n[sops]\n");
     let enc = encrypt(&sandbox, &sandbox.path("plain.yaml"));
     let text = String::from_utf8(enc).unwrap();
     sandbox.write("enc.yaml", &text);
@@ -66,6 +71,15 @@ const CASES: &[Case] = &[
         cmd
     }),
     (203, "already encrypted", |s| encrypt_cmd(s, &["enc.yaml"])),
+    (203, "rename the entry", |s| {
+        encrypt_cmd(s, &["sops-entry.yaml"])
+    }),
+    (203, "rename the entry", |s| {
+        encrypt_cmd(s, &["sops-section.ini"])
+    }),
+    (203, "rename the entry", |s| {
+        encrypt_cmd(s, &["empty-sops-section.ini"])
+    }),
 ];
 
 fn decrypt_cmd(sandbox: &Sandbox, args: &[&str]) -> Command {

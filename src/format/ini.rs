@@ -63,15 +63,24 @@ impl Format for Ini {
             pairs.retain(|(k, _)| k != DIALECT_KEY);
         }
         // The `[sops]` sections, each from its header to the end of its last key line.
+        let metadata_ranges_empty = metadata_ranges.is_empty();
         let state = tail::Tail::new(&text, metadata_ranges);
         let mut doc = Document::new(text, Box::new(state));
         doc.leaves = leaves;
         doc.branches = vec![branch];
-        if let Some(pairs) = metadata_pairs {
-            let pairs = pairs
-                .iter()
-                .map(|(k, v)| (k.as_str(), String::from_utf8_lossy(v).replace("\\n", "\n")));
-            doc.set_metadata(Metadata::from_value(&metadata::unflatten(pairs)));
+        match metadata_pairs {
+            Some(pairs) => {
+                let pairs = pairs
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), String::from_utf8_lossy(v).replace("\\n", "\n")));
+                doc.set_metadata(Metadata::from_value(&metadata::unflatten(pairs)));
+            }
+            // An empty `[sops]` section is still the metadata's place: the metadata block
+            // replaces it, so a plaintext holding one would lose what follows its header.
+            None if !metadata_ranges_empty => doc.set_metadata(Err(Error::InvalidMetadata(
+                "the [sops] section is empty".into(),
+            ))),
+            None => {}
         }
         Ok(doc)
     }
@@ -978,6 +987,20 @@ mod tests {
         // Found by fuzzing: the end of the file replaced the comments `[sops]` had closed.
         let doc = parse("[db]\nu = x\n; before sops\n\n[sops]\nversion = 3.11.0\n; after\n");
         assert_eq!(entries(&doc), ["db:u=x", "db#before sops", "db#after"]);
+    }
+
+    #[test]
+    fn an_empty_metadata_section_is_invalid_metadata() {
+        // Reduced from a fuzz finding: a plaintext whose only line was a `[sops]` header was
+        // encrypted as nothing, the metadata block taking the header's place.
+        for text in ["[sops]", "[app]\nk = v\n[sops]\n; no keys\n"] {
+            let doc = parse(text);
+            assert!(doc.metadata.is_none(), "{text:?}");
+            assert!(doc
+                .metadata_error
+                .as_deref()
+                .is_some_and(|e| e.contains("empty")));
+        }
     }
 
     #[test]
