@@ -560,6 +560,15 @@ impl<'t> Parser<'t> {
         Some((first..trim_end(text, l.start, l.end), value, last + 1))
     }
 
+    /// Records the inline comment, if any, between a closing quote at `close` and `end`.
+    fn comment_after_quote(&mut self, close: usize, end: usize) {
+        let text = self.text;
+        self.inline = text[close..end]
+            .iter()
+            .position(|&b| b == b'#' || b == b';')
+            .map(|c| (close + c, trim_end(text, close + c, end)));
+    }
+
     /// A value as go-ini reads it (`readValue`): its span, its text, the next line's index.
     fn value(
         &mut self,
@@ -583,6 +592,10 @@ impl<'t> Parser<'t> {
         if !quote.is_empty() {
             let inner = start + quote.len();
             if let Some(p) = rfind(&text[inner..line.next], quote) {
+                // go-ini ignores what follows the closing quote here, but reads a comment
+                // after the quote that closes a multi-line value; that value is encrypted onto
+                // one line, so both places read a comment, or its encryption would stay.
+                self.comment_after_quote(inner + p, line.end);
                 return Ok((inner..inner + p, text[inner..inner + p].to_vec(), index + 1));
             }
             // configparser knows no quotes that span lines: an unclosed quote is text there.
@@ -591,10 +604,7 @@ impl<'t> Parser<'t> {
                 for (i, l) in self.lines.iter().enumerate().skip(index + 1) {
                     if let Some(p) = rfind(&text[l.start..l.next], quote) {
                         let close = l.start + p;
-                        self.inline = text[close..l.end]
-                            .iter()
-                            .position(|&b| b == b'#' || b == b';')
-                            .map(|c| (close + c, trim_end(text, close + c, l.end)));
+                        self.comment_after_quote(close, l.end);
                         return Ok((inner..close, text[inner..close].to_vec(), i + 1));
                     }
                 }
@@ -987,6 +997,16 @@ mod tests {
         // Found by fuzzing: the end of the file replaced the comments `[sops]` had closed.
         let doc = parse("[db]\nu = x\n; before sops\n\n[sops]\nversion = 3.11.0\n; after\n");
         assert_eq!(entries(&doc), ["db:u=x", "db#before sops", "db#after"]);
+    }
+
+    #[test]
+    fn a_comment_after_a_closing_quote_is_read_on_one_line_as_on_several() {
+        // Reduced from a fuzz finding: encrypted onto one line, the multi-line value's
+        // comment was no longer read as one, and decryption left it encrypted.
+        let multi = parse("[s]\ny = \"\"\"\n\"\"\"#g\n");
+        let single = parse("[s]\ny = \"\"\"x\"\"\" ; g\n");
+        assert_eq!(entries(&multi), ["s:y=\n", "s#g"]);
+        assert_eq!(entries(&single), ["s:y=x", "s#g"]);
     }
 
     #[test]
