@@ -421,14 +421,12 @@ impl Run<'_> {
         }
         // Two leaves with the same place, type and value (duplicate keys, repeated
         // comments) still get distinct IVs, so each can have its own spelling.
+        let mut iv = derived;
         let mut occurrence = 0;
-        let iv = loop {
-            let iv = self.ivs.derive(at, type_name, plaintext, occurrence);
-            if self.seen_ivs.insert(iv) {
-                break iv;
-            }
+        while !self.seen_ivs.insert(iv) {
             occurrence += 1;
-        };
+            iv = self.ivs.derive(at, type_name, plaintext, occurrence);
+        }
         Ok(self
             .cipher
             .encrypt(plaintext, type_name, aad.as_bytes(), &iv))

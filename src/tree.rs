@@ -206,8 +206,10 @@ impl Document {
     /// Applies patches (sorted, non-overlapping) to the text.
     pub fn apply(&self, mut patches: Vec<Patch>) -> Vec<u8> {
         patches.sort_by_key(|p| (p.range.start, p.range.end));
-        let extra: usize = patches.iter().map(|p| p.text.len()).sum();
-        let mut out = Vec::with_capacity(self.text.len() + extra);
+        let (added, removed) = patches
+            .iter()
+            .fold((0, 0), |(a, r), p| (a + p.text.len(), r + p.range.len()));
+        let mut out = Vec::with_capacity(self.text.len() + added - removed);
         let mut at = 0;
         for p in patches {
             debug_assert!(p.range.start >= at, "overlapping patches");

@@ -314,13 +314,24 @@ impl ValueCipher {
             }
         };
         let tag = sealed.expect("encrypting an in-memory value cannot fail");
-        format!(
-            "ENC[{},data:{},iv:{},tag:{},type:{type_name}]",
-            self.cipher.name(),
-            B64.encode(buf.as_slice()),
-            B64.encode(iv),
-            B64.encode(tag)
-        )
+        // Built in one buffer: a file has as many of these as values.
+        let b64_len = |n: usize| n.div_ceil(3) * 4;
+        let name = self.cipher.name();
+        let mut out = String::with_capacity(
+            name.len() + type_name.len() + 30 + b64_len(buf.len()) + b64_len(iv.len()) + 24,
+        );
+        out.push_str("ENC[");
+        out.push_str(name);
+        out.push_str(",data:");
+        B64.encode_string(buf.as_slice(), &mut out);
+        out.push_str(",iv:");
+        B64.encode_string(iv, &mut out);
+        out.push_str(",tag:");
+        B64.encode_string(tag, &mut out);
+        out.push_str(",type:");
+        out.push_str(type_name);
+        out.push(']');
+        out
     }
 
     /// Decrypts an `ENC[...]` string of any cipher with AAD `aad`.

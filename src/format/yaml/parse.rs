@@ -409,8 +409,14 @@ impl Builder<'_> {
             return Ok((None, Vec::new()));
         };
         let text = self.bytes;
+        // Only a new container needs its path; a leaf's is known to the tree walk.
+        let wants_path = matches!(child, Child::Container(_));
         let c = &mut self.containers[cid];
-        let mut path = c.path.clone();
+        let mut path = if wants_path {
+            c.path.clone()
+        } else {
+            Vec::new()
+        };
         if c.is_map {
             let Some((key, key_start)) = c.pending_key.take() else {
                 return Err(Error::syntax_at(
@@ -420,19 +426,23 @@ impl Builder<'_> {
                     "complex (non-scalar) map keys are not supported",
                 ));
             };
-            path.push(PathSeg::Key(key.clone()));
+            if wants_path {
+                path.push(PathSeg::Key(key.clone()));
+            }
             c.items.push(Item::Entry {
                 start: key_start,
                 key: Some(key),
                 value: child,
             });
         } else {
-            let index = c
-                .items
-                .iter()
-                .filter(|i| matches!(i, Item::Entry { .. }))
-                .count();
-            path.push(PathSeg::Index(index));
+            if wants_path {
+                let index = c
+                    .items
+                    .iter()
+                    .filter(|i| matches!(i, Item::Entry { .. }))
+                    .count();
+                path.push(PathSeg::Index(index));
+            }
             let entry_start = if c.flow {
                 node_start
             } else {
