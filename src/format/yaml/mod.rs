@@ -476,7 +476,7 @@ fn indent_step(built: &Built) -> usize {
                 return None;
             }
             let (cc, pc) = (c.col?, parent.col?);
-            (cc > pc).then_some(cc - pc)
+            cc.checked_sub(pc).filter(|&step| step > 0)
         })
         .unwrap_or(4)
 }

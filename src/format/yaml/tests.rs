@@ -17,3 +17,14 @@ fn comments_beside_unparsed_content_do_not_panic() {
         let _ = Yaml.parse(bytes);
     }
 }
+
+/// An input that once made the indentation step underflow: after a run of lone `\r` line
+/// breaks, a nested map's column came out left of its parent's.
+#[test]
+fn a_nested_map_left_of_its_parent_does_not_panic() {
+    let path = format!(
+        "{}/tests/data/fuzz/yaml-nested-map-left-of-its-parent.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let _ = Yaml.parse(std::fs::read(&path).unwrap());
+}
