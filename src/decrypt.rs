@@ -90,7 +90,7 @@ pub fn decrypt(
     key: &DataKey,
     options: DecryptOptions,
 ) -> Result<Decrypted, Error> {
-    decrypt_replacing(format, doc, key, options, None).map(|(decrypted, _)| decrypted)
+    decrypt_replacing(format, doc, key, options, None, true).map(|(decrypted, _)| decrypted)
 }
 
 /// What one value's replacement would do to a file: found by [`decrypt_replacing`].
@@ -104,13 +104,16 @@ pub(crate) struct Replacement {
 }
 
 /// [`decrypt`], and in the same pass the MAC the file would have if the encrypted value of
-/// leaf `replace.0` had the plaintext `replace.1` (for changing one value in place).
+/// leaf `replace.0` had the plaintext `replace.1` (for changing one value in place). Without
+/// `keep_spellings`, only the plaintext bytes, values and warnings are wanted: each value's
+/// spelling, which [`Decrypted::documents`] needs, is not copied.
 pub(crate) fn decrypt_replacing(
     format: &dyn Format,
     doc: &Document,
     key: &DataKey,
     options: DecryptOptions,
     replace: Option<(LeafId, &[u8])>,
+    keep_spellings: bool,
 ) -> Result<(Decrypted, Replacement), Error> {
     let metadata = metadata_of(doc)?;
     let rules = Rules::new(metadata.crypt_rule.as_ref())?;
@@ -140,6 +143,7 @@ pub(crate) fn decrypt_replacing(
         patches: Vec::new(),
         warnings: Vec::new(),
         keep_ivs: options.keep_ivs,
+        keep_spellings,
         stash: IvStash::default(),
         replace: replace
             .map(|(id, plaintext)| (id, plaintext, Mac::new(metadata.mac_only_encrypted))),
@@ -251,14 +255,15 @@ fn plaintext(
     extract: Option<&[PathSeg]>,
 ) -> Result<Plaintext, Error> {
     let format = input_format.format();
-    let decrypted = decrypt(format, doc, key, options)?;
+    let bytes_only = extract.is_none() && input_format == output_format;
+    let (mut decrypted, _) = decrypt_replacing(format, doc, key, options, None, !bytes_only)?;
     let bytes = match extract {
         Some(at) => match decrypted.extract(format, doc, at)? {
             // A string is written as its bytes, without a line break (as sops does).
             Plain::Scalar(Scalar::Str(s)) => s.to_vec(),
             value => output_format.format().emit(&value)?,
         },
-        None if input_format == output_format => decrypted.bytes.clone(),
+        None if bytes_only => std::mem::take(&mut decrypted.bytes),
         None => {
             let first = decrypted
                 .documents(format, doc)
@@ -327,6 +332,8 @@ struct Run<'a> {
     patches: Vec<Patch>,
     warnings: Vec<String>,
     keep_ivs: bool,
+    /// Whether to record each value's spelling: only the plaintext bytes are wanted otherwise.
+    keep_spellings: bool,
     stash: IvStash,
     /// The leaf replaced, its new plaintext, and the MAC with it.
     replace: Option<(LeafId, &'a [u8], Mac)>,
@@ -376,7 +383,7 @@ impl Run<'_> {
                     if in_mac && !self.mac_only {
                         self.hash(v.leaf, &self.format.plaintext(scalar));
                     }
-                    self.keep(v.leaf, in_mac, scalar.clone(), self.doc.raw(leaf).to_vec());
+                    self.keep(v.leaf, in_mac, scalar.clone(), self.doc.raw(leaf));
                     return Ok(());
                 }
                 let failure = |reason: String| Error::DecryptValue {
@@ -385,7 +392,7 @@ impl Run<'_> {
                 };
                 let stored = match scalar {
                     Scalar::Str(s) if s.is_empty() => {
-                        self.keep(v.leaf, in_mac, scalar.clone(), self.doc.raw(leaf).to_vec());
+                        self.keep(v.leaf, in_mac, scalar.clone(), self.doc.raw(leaf));
                         return Ok(());
                     }
                     Scalar::Str(s) if is_encrypted(s) => std::str::from_utf8(s)
@@ -397,7 +404,7 @@ impl Run<'_> {
                         )))
                     }
                 };
-                let d = self
+                let mut d = self
                     .cipher
                     .decrypt(stored, aad.as_bytes())
                     .map_err(|e| Error::decrypt_value(path::Display(v.path).to_string(), e))?;
@@ -409,17 +416,18 @@ impl Run<'_> {
                     self.patches.push(patch);
                     return Ok(());
                 }
-                let value =
-                    Scalar::from_plaintext(&d.type_name, d.plaintext.to_vec()).map_err(failure)?;
-                if in_mac {
-                    self.hash(v.leaf, &self.format.plaintext(&value));
-                }
                 if self.replace.as_ref().is_some_and(|r| r.0 == v.leaf) {
                     self.replacement.spelled = self.layout.get(d.iv.as_bytes()).is_some();
                     self.replacement.before = Some((d.type_name.clone(), d.plaintext.clone()));
                 }
+                // Moved, not copied: the value takes over the zeroized buffer.
+                let plaintext = std::mem::take(&mut *d.plaintext);
+                let value = Scalar::from_plaintext(&d.type_name, plaintext).map_err(failure)?;
+                if in_mac {
+                    self.hash(v.leaf, &self.format.plaintext(&value));
+                }
                 let patch = self.restore(v.leaf, d.iv.as_bytes(), Rendering::Plain(&value))?;
-                self.keep(v.leaf, in_mac, value, patch.text.clone());
+                self.keep(v.leaf, in_mac, value, &patch.text);
                 self.patches.push(patch);
             }
             LeafKind::Alias(target) => {
@@ -451,10 +459,12 @@ impl Run<'_> {
     }
 
     /// Records the plaintext of a value sops's tree holds, and its spelling in the file.
-    fn keep(&mut self, id: LeafId, in_mac: bool, value: Scalar, spelling: Vec<u8>) {
+    fn keep(&mut self, id: LeafId, in_mac: bool, value: Scalar, spelling: &[u8]) {
         if in_mac {
             self.values[id] = Some(value);
-            self.spellings[id] = Some(Zeroizing::new(spelling));
+            if self.keep_spellings {
+                self.spellings[id] = Some(Zeroizing::new(spelling.to_vec()));
+            }
         }
     }
 

@@ -110,8 +110,14 @@ impl Unlocked {
         let plaintext = format.plaintext(&scalar);
         let mut metadata = decrypt::metadata_of(doc)?.clone();
         let cipher_kind = metadata.cipher()?;
-        let (decrypted, replacement) =
-            decrypt::decrypt_replacing(format, doc, &self.key, options, Some((id, &plaintext)))?;
+        let (decrypted, replacement) = decrypt::decrypt_replacing(
+            format,
+            doc,
+            &self.key,
+            options,
+            Some((id, &plaintext)),
+            false,
+        )?;
         let file = |bytes| Encrypted {
             bytes,
             warnings: decrypted.warnings.clone(),
