@@ -27,8 +27,9 @@ fn keys(sandbox: &Sandbox, ns: &[usize]) -> PathBuf {
 
 fn metadata(path: &Path) -> Metadata {
     let format = FileFormat::from_path(path);
-    let doc = format.format().parse(read(path)).unwrap();
+    let mut doc = format.format().parse(read(path)).unwrap();
     doc.metadata
+        .take()
         .unwrap_or_else(|| panic!("{} has no metadata", path.display()))
 }
 

@@ -200,6 +200,7 @@ fn post_quantum_and_tag_recipients_wrap_the_data_key() {
         .parse(read(&enc))
         .unwrap()
         .metadata
+        .take()
         .unwrap();
     let sizes: Vec<usize> = md.key_groups[0]
         .iter()

@@ -32,7 +32,7 @@ impl Format for Binary {
             .then(|| Json.parse(text.clone()).ok())
             .flatten()
             .filter(Document::has_metadata);
-        let Some(json) = json else {
+        let Some(mut json) = json else {
             let value = Scalar::str(text.clone());
             return Ok(whole(text, value, None, false));
         };
@@ -53,7 +53,7 @@ impl Format for Binary {
                 "not an encrypted binary file: it must be {\"data\": \"ENC[...]\", \"sops\": {...}}; pass --input-type json to read it as JSON".into(),
             )
         })?;
-        let metadata = (json.metadata, json.metadata_error);
+        let metadata = (json.metadata.take(), json.metadata_error.take());
         Ok(whole(text, value, Some(metadata), true))
     }
 
