@@ -315,3 +315,31 @@ fn help_reads_well() {
     let help = String::from_utf8(ok(run(sandbox.secrets().args(["encrypt", "--help"])))).unwrap();
     assert!(help.contains("--encrypted-regex") && help.contains("SOPS_AGE_RECIPIENTS"));
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    use std::process::Stdio;
+    let sandbox = Sandbox::new();
+    // Far more than a pipe holds, so the write fails once the reader is gone.
+    let big: String = (0..20_000)
+        .map(|i| format!("key{i}: value {i}\n"))
+        .collect();
+    let plain = sandbox.write("big.yaml", big);
+    let enc = sandbox.write("big.enc.yaml", encrypt(&sandbox, &plain));
+    let mut child = sandbox
+        .secrets_with_key()
+        .arg("decrypt")
+        .arg(&enc)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

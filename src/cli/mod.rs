@@ -165,6 +165,14 @@ fn report(err: &anyhow::Error) -> i32 {
         }
         return exit.code;
     }
+    // A reader that stopped reading (`secrets decrypt f | head`) is not an error to report.
+    let broken_pipe = err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    });
+    if broken_pipe {
+        return 0;
+    }
     eprintln!("secrets: {}", one_line(err));
     err.chain()
         .find_map(|e| e.downcast_ref::<Error>())
