@@ -191,7 +191,7 @@ def main():
     header = [
         "# Benchmarks: secrets against sops",
         "",
-        f"Machine: {machine()}. secrets: `{secrets}`; sops: `{sops}` "
+        f"Machine: {machine()}. secrets: `{os.path.relpath(secrets, ROOT)}`; sops: `{sops}` "
         f"({subprocess.run([sops, '--version', '--disable-version-check'], capture_output=True, text=True).stdout.splitlines()[0] if sops else ''}).",
         f"Median wall time of {runs} run(s) each; peak RSS from one more run under `/usr/bin/time`. Same files, same age key. "
         "Produced by `bench/compare.sh`" + (" --quick" if args.quick else "") + ".",
