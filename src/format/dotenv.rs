@@ -199,6 +199,35 @@ impl Format for Dotenv {
             out.extend(value);
             out.push(b'\n');
         }
+        // Values are written verbatim, as sops writes them; one that opens a quote it does not
+        // close can join the lines after it when read back (the multi-line extension above).
+        let back = self.parse(out.clone()).map_err(|e| {
+            Error::Emit(format!(
+                "the dotenv output would not read back ({e}); choose --output-type yaml or json"
+            ))
+        })?;
+        let read: Vec<&str> = match back.branches.first() {
+            Some(Node::Map(entries)) => entries
+                .iter()
+                .filter_map(|e| match e {
+                    MapItem::Pair(k, _) => Some(k.as_str()),
+                    MapItem::Comment(_) => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        if let Some(i) = (0..items.len()).find(|&i| read.get(i) != Some(&items[i].0.as_str())) {
+            if items[i].0.starts_with("sops_") {
+                return Err(Error::Emit(format!(
+                    "{:?} cannot be a dotenv key: sops_ keys hold the metadata of encrypted dotenv files; choose --output-type yaml or json",
+                    items[i].0
+                )));
+            }
+            let key = &items[i.saturating_sub(1)].0;
+            return Err(Error::Emit(format!(
+                "the value of {key:?} opens a quote it does not close, so dotenv readers would join it with the lines after it; choose --output-type yaml or json"
+            )));
+        }
         Ok(out)
     }
 
@@ -360,5 +389,17 @@ mod tests {
         assert!(Dotenv.emit(&nested).is_err());
         let flat = Plain::Map(vec![("A".into(), Plain::Scalar(Scalar::str("x\ny")))]);
         assert_eq!(Dotenv.emit(&flat).unwrap(), b"A=x\\ny\n");
+    }
+
+    #[test]
+    fn emit_refuses_a_value_that_would_join_the_next_lines() {
+        // Found by the conversion property test: `A='` and `a='` read back as one value.
+        let pair = |k: &str, v: &str| (k.to_string(), Plain::Scalar(Scalar::str(v)));
+        let joined = Plain::Map(vec![pair("A", "'"), pair("a", "'")]);
+        let err = Dotenv.emit(&joined).unwrap_err().to_string();
+        assert!(err.contains("\"A\" opens a quote"), "{err}");
+        // Alone, or closed on its line, such a value reads back.
+        let alone = Plain::Map(vec![pair("A", "'"), pair("b", "x")]);
+        assert_eq!(Dotenv.emit(&alone).unwrap(), b"A='\nb=x\n");
     }
 }
