@@ -39,12 +39,8 @@ fn changed_count(before: &[u8], after: &[u8]) -> usize {
 
 /// Whether line `i` of an encrypted file is its `mac` or `lastmodified`.
 fn is_metadata_line(text: &[u8], i: usize) -> (bool, bool) {
-    let line = String::from_utf8_lossy(lines(text)[i]).into_owned();
-    let line = line.trim_start().trim_start_matches('"');
-    (
-        line.starts_with("mac") || line.starts_with("sops_mac"),
-        line.starts_with("lastmodified") || line.starts_with("sops_lastmodified"),
-    )
+    let stamp = metadata_stamp(&String::from_utf8_lossy(lines(text)[i]));
+    (stamp == Some("mac"), stamp == Some("lastmodified"))
 }
 
 /// Checks that exactly one value line (`value_line`, when known), the mac and possibly

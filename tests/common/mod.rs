@@ -315,3 +315,14 @@ pub fn changed_lines(old: &str, new: &str) -> (Vec<String>, Vec<String>) {
     }
     (removed, added)
 }
+
+/// Which of the metadata's `mac` and `lastmodified` `line` holds, in any format's spelling
+/// (every change rewrites both). Matched by key: a value's base64 can contain "mac".
+pub fn metadata_stamp(line: &str) -> Option<&'static str> {
+    let key = line.trim_start().trim_start_matches('"');
+    let key = key.strip_prefix("sops_").unwrap_or(key);
+    ["mac", "lastmodified"].into_iter().find(|k| {
+        key.strip_prefix(k)
+            .is_some_and(|rest| rest.starts_with(['"', ':', '=', ' ']))
+    })
+}
