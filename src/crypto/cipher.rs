@@ -318,7 +318,12 @@ impl ValueCipher {
         let b64_len = |n: usize| n.div_ceil(3) * 4;
         let name = self.cipher.name();
         let mut out = String::with_capacity(
-            name.len() + type_name.len() + 30 + b64_len(buf.len()) + b64_len(iv.len()) + 24,
+            "ENC[,data:,iv:,tag:,type:]".len()
+                + name.len()
+                + type_name.len()
+                + b64_len(buf.len())
+                + b64_len(iv.len())
+                + b64_len(tag.len()),
         );
         out.push_str("ENC[");
         out.push_str(name);

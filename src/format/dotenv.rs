@@ -184,6 +184,11 @@ impl Format for Dotenv {
                     "{key:?} cannot be a dotenv key (it would not read back); choose --output-type yaml or json"
                 )));
             }
+            if key.starts_with("sops_") {
+                return Err(Error::Emit(format!(
+                    "{key:?} cannot be a dotenv key: sops_ keys hold the metadata of encrypted dotenv files; choose --output-type yaml or json"
+                )));
+            }
             let value = match v {
                 Plain::Scalar(s) => escape(&super::scalar_text(s)),
                 Plain::Number(n) => n.as_bytes().to_vec(),
@@ -200,7 +205,8 @@ impl Format for Dotenv {
             out.push(b'\n');
         }
         // Values are written verbatim, as sops writes them; one that opens a quote it does not
-        // close can join the lines after it when read back (the multi-line extension above).
+        // close can join the lines after it when read back (the multi-line extension above),
+        // so the output must read back with every key.
         let back = self.parse(out.clone()).map_err(|e| {
             Error::Emit(format!(
                 "the dotenv output would not read back ({e}); choose --output-type yaml or json"
@@ -217,12 +223,6 @@ impl Format for Dotenv {
             _ => Vec::new(),
         };
         if let Some(i) = (0..items.len()).find(|&i| read.get(i) != Some(&items[i].0.as_str())) {
-            if items[i].0.starts_with("sops_") {
-                return Err(Error::Emit(format!(
-                    "{:?} cannot be a dotenv key: sops_ keys hold the metadata of encrypted dotenv files; choose --output-type yaml or json",
-                    items[i].0
-                )));
-            }
             let key = &items[i.saturating_sub(1)].0;
             return Err(Error::Emit(format!(
                 "the value of {key:?} opens a quote it does not close, so dotenv readers would join it with the lines after it; choose --output-type yaml or json"
