@@ -190,7 +190,16 @@ impl Format for Dotenv {
                 )));
             }
             let value = match v {
-                Plain::Scalar(s) => escape(&super::scalar_text(s)),
+                Plain::Scalar(s) => {
+                    let text = super::scalar_text(s);
+                    // sops's dialect has no escape for a backslash: `\n` always reads as a newline.
+                    if text.windows(2).any(|w| w == b"\\n") {
+                        return Err(Error::Emit(format!(
+                            "the value of {key:?} holds the two characters \\n, which dotenv reads back as a line break; choose --output-type yaml or json"
+                        )));
+                    }
+                    escape(&text)
+                }
                 Plain::Number(n) => n.as_bytes().to_vec(),
                 Plain::Null => Vec::new(),
                 Plain::Map(_) | Plain::List(_) => {
@@ -401,5 +410,14 @@ mod tests {
         // Alone, or closed on its line, such a value reads back.
         let alone = Plain::Map(vec![pair("A", "'"), pair("b", "x")]);
         assert_eq!(Dotenv.emit(&alone).unwrap(), b"A='\nb=x\n");
+    }
+
+    #[test]
+    fn emit_refuses_a_backslash_n_that_would_read_as_a_newline() {
+        // Found by the conversion property test: sops's dialect cannot escape a backslash.
+        let pair = |v: &str| Plain::Map(vec![("a".into(), Plain::Scalar(Scalar::str(v)))]);
+        let err = Dotenv.emit(&pair("x\\ny")).unwrap_err().to_string();
+        assert!(err.contains("line break"), "{err}");
+        assert_eq!(Dotenv.emit(&pair("x\\my")).unwrap(), b"a=x\\my\n");
     }
 }
