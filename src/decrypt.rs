@@ -2,13 +2,14 @@
 //! plaintext (in its original spelling where the file records one), the MAC is verified, and
 //! the metadata block removed.
 
-use crate::crypto::{is_encrypted, DataKey, IvStash, Mac, ValueCipher};
+use crate::crypto::{is_encrypted, DataKey, DecryptError, IvStash, Mac, ValueCipher};
 use crate::encrypt::{layout_aad, mac_aad};
 use crate::error::Error;
 use crate::format::{FileFormat, Format};
 use crate::keys::Keyring;
 use crate::layout::Layout;
 use crate::metadata::Metadata;
+use crate::parallel;
 use crate::path::{self, PathSeg};
 use crate::plain::{self, Plain, Values};
 use crate::rules::Rules;
@@ -144,6 +145,7 @@ pub(crate) fn decrypt_replacing(
         warnings: Vec::new(),
         keep_ivs: options.keep_ivs,
         keep_spellings,
+        ahead: Ahead::new(doc, &cipher),
         stash: IvStash::default(),
         replace: replace
             .map(|(id, plaintext)| (id, plaintext, Mac::new(metadata.mac_only_encrypted))),
@@ -319,6 +321,52 @@ fn verify_mac(cipher: &ValueCipher, metadata: &Metadata, computed: &str) -> Resu
     Ok(())
 }
 
+/// The decryptions of a large file's `ENC[...]` values, done ahead of the walk on every core.
+#[derive(Default)]
+struct Ahead {
+    /// Per leaf, its index in `results`.
+    index: Vec<Option<u32>>,
+    results: Vec<Option<Result<crate::crypto::Decrypted, DecryptError>>>,
+}
+
+impl Ahead {
+    fn new(doc: &Document, cipher: &ValueCipher) -> Ahead {
+        if !parallel::worthwhile(doc.leaves.len()) {
+            return Ahead::default();
+        }
+        // The AADs of all values, in one buffer: a file has as many as values.
+        let mut aads = String::new();
+        let mut jobs = Vec::new();
+        doc.walk(|v| {
+            if let LeafKind::Value(Scalar::Str(s)) | LeafKind::Shadowed(Scalar::Str(s)) =
+                &doc.leaves[v.leaf].kind
+            {
+                // Values the crypt rule leaves in plaintext are decrypted for nothing, but
+                // none are decrypted wrongly: the walk asks only for those it decrypts.
+                if let Some(stored) = is_encrypted(s).then(|| std::str::from_utf8(s).ok()) {
+                    let start = aads.len();
+                    aads.push_str(v.aad);
+                    jobs.push((v.leaf, stored, start..aads.len()));
+                }
+            }
+        });
+        let results = parallel::map(&jobs, |(_, stored, aad)| {
+            stored.map(|s| cipher.decrypt(s, aads[aad.clone()].as_bytes()))
+        });
+        let mut index = vec![None; doc.leaves.len()];
+        for (i, (leaf, ..)) in jobs.iter().enumerate() {
+            index[*leaf] = u32::try_from(i).ok();
+        }
+        Ahead { index, results }
+    }
+
+    /// The decryption of leaf `id`, when it was done ahead.
+    fn take(&mut self, id: LeafId) -> Option<Result<crate::crypto::Decrypted, DecryptError>> {
+        let i = (*self.index.get(id)?)?;
+        self.results[i as usize].take()
+    }
+}
+
 struct Run<'a> {
     format: &'a dyn Format,
     doc: &'a Document,
@@ -334,6 +382,7 @@ struct Run<'a> {
     keep_ivs: bool,
     /// Whether to record each value's spelling: only the plaintext bytes are wanted otherwise.
     keep_spellings: bool,
+    ahead: Ahead,
     stash: IvStash,
     /// The leaf replaced, its new plaintext, and the MAC with it.
     replace: Option<(LeafId, &'a [u8], Mac)>,
@@ -405,8 +454,9 @@ impl Run<'_> {
                     }
                 };
                 let mut d = self
-                    .cipher
-                    .decrypt(stored, aad.as_bytes())
+                    .ahead
+                    .take(v.leaf)
+                    .unwrap_or_else(|| self.cipher.decrypt(stored, aad.as_bytes()))
                     .map_err(|e| Error::decrypt_value(path::Display(v.path).to_string(), e))?;
                 self.record_iv(aad, &d);
                 if d.type_name == "comment" {
@@ -418,7 +468,7 @@ impl Run<'_> {
                 }
                 if self.replace.as_ref().is_some_and(|r| r.0 == v.leaf) {
                     self.replacement.spelled = self.layout.get(d.iv.as_bytes()).is_some();
-                    self.replacement.before = Some((d.type_name.clone(), d.plaintext.clone()));
+                    self.replacement.before = Some((d.type_name.to_string(), d.plaintext.clone()));
                 }
                 // Moved, not copied: the value takes over the zeroized buffer.
                 let plaintext = std::mem::take(&mut *d.plaintext);

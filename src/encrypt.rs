@@ -1,6 +1,7 @@
 //! Encrypting a parsed plaintext document: every value the crypt rule selects is replaced in
 //! place by its `ENC[...]`, and the metadata block is added.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use crate::crypto::{Cipher, DataKey, Iv, IvDeriver, IvPath, IvStash, Mac, ValueCipher};
@@ -9,11 +10,12 @@ use crate::format::{FileFormat, Format};
 use crate::keys::{self, RecipientGroups};
 use crate::layout::Layout;
 use crate::metadata::{KeyGroup, Metadata, FORMAT_VERSION, LAYOUT_KEY, SOPS_KEY};
+use crate::parallel;
 use crate::path::{self, PathSeg};
 use crate::plain::{self, Plain, Stored};
 use crate::rules::{CryptRule, Rules};
 use crate::timestamp::Timestamp;
-use crate::tree::{Document, LeafKind, Node, Patch, Rendering, Visit};
+use crate::tree::{Document, Leaf, LeafId, LeafKind, Node, Patch, Rendering, Visit};
 
 /// What to encrypt, and how.
 pub struct EncryptOptions {
@@ -218,11 +220,15 @@ fn seal(
     }
     let cipher = ValueCipher::with_cipher(&keys.data_key, options.cipher);
     let ivs = IvDeriver::new(&keys.data_key, options.cipher);
-    let mut run = Run {
+    let sealer = Sealer {
         format,
         doc,
         rules: &rules,
         cipher: &cipher,
+    };
+    let mut run = Run {
+        ahead: Ahead::new(&sealer, &ivs, &stash),
+        sealer,
         ivs: &ivs,
         mac: Mac::new(options.mac_only_encrypted),
         mac_only: options.mac_only_encrypted,
@@ -230,7 +236,7 @@ fn seal(
         patches: Vec::new(),
         warnings: Vec::new(),
         encrypted: vec![false; doc.leaves.len()],
-        seen_ivs: HashSet::new(),
+        seen_ivs: HashSet::with_capacity(doc.leaves.len()),
         stash,
     };
     doc.try_walk(|visit| run.visit(visit))?;
@@ -334,11 +340,156 @@ pub(crate) fn layout_aad() -> String {
     path::aad(&sops_path(LAYOUT_PATH))
 }
 
-struct Run<'a> {
+/// What sealing one leaf needs besides its place: shared by the walk and, for large files,
+/// by the threads that seal values ahead of it.
+struct Sealer<'a> {
     format: &'a dyn Format,
     doc: &'a Document,
     rules: &'a Rules,
     cipher: &'a ValueCipher,
+}
+
+/// What a leaf encrypts: its SOPS type, its plaintext bytes, and how the plaintext is written.
+struct Input<'a> {
+    type_name: &'static str,
+    plaintext: Cow<'a, [u8]>,
+    plain: Rendering<'a>,
+}
+
+/// One leaf encrypted with a given IV: the patch that writes it, and whether the file must
+/// record the plaintext's spelling (decryption would not write it back as it is).
+struct Sealed {
+    patch: Patch,
+    keeps_spelling: bool,
+}
+
+impl<'a> Sealer<'a> {
+    /// What `leaf` encrypts; `None` for what is never encrypted: aliases, empty comments,
+    /// and empty strings where the format leaves them as they are.
+    fn input(&self, leaf: &'a Leaf) -> Option<Input<'a>> {
+        match &leaf.kind {
+            LeafKind::Comment(text) => (!text.is_empty()).then_some(Input {
+                type_name: "comment",
+                plaintext: Cow::Borrowed(text),
+                plain: Rendering::Comment(text),
+            }),
+            LeafKind::Value(scalar) | LeafKind::Shadowed(scalar) => {
+                let plaintext = self.format.plaintext(scalar);
+                (!plaintext.is_empty() || self.format.encrypts_empty_strings()).then_some(Input {
+                    type_name: scalar.type_name(),
+                    plaintext,
+                    plain: Rendering::Plain(scalar),
+                })
+            }
+            LeafKind::Alias(_) => None,
+        }
+    }
+
+    /// Encrypts leaf `id` with `iv`.
+    fn seal(&self, id: LeafId, input: &Input<'_>, aad: &str, iv: &Iv) -> Result<Sealed, Error> {
+        let leaf = &self.doc.leaves[id];
+        let enc = self
+            .cipher
+            .encrypt(&input.plaintext, input.type_name, aad.as_bytes(), iv);
+        let written = match input.plain {
+            Rendering::Comment(_) => {
+                self.rules.check_encrypted_comment(&enc)?;
+                Rendering::Comment(enc.as_bytes())
+            }
+            _ => Rendering::Encrypted(&enc),
+        };
+        Ok(Sealed {
+            patch: self.format.render(self.doc, leaf, written)?,
+            keeps_spelling: !self.renders_back(leaf, input.plain),
+        })
+    }
+
+    /// Whether decryption, writing `plain` where `leaf` will be once encrypted, gives back
+    /// the text the file has.
+    fn renders_back(&self, leaf: &Leaf, plain: Rendering<'_>) -> bool {
+        let mut reparsed = leaf.clone();
+        reparsed.style = self.format.encrypted_style(&leaf.style);
+        match self.format.render(self.doc, &reparsed, plain) {
+            Ok(p) => p.range == leaf.span && p.text == self.doc.raw(leaf),
+            Err(_) => false,
+        }
+    }
+}
+
+/// A large file's leaves sealed ahead of the walk on every core, each with the IV the walk
+/// will most likely pick: the one the stash holds for it, else its derived one. The walk
+/// picks again, in file order, and seals anew where it picks another (duplicate values).
+#[derive(Default)]
+struct Ahead {
+    /// Per leaf, its index in `sealed`.
+    index: Vec<Option<u32>>,
+    sealed: Vec<Option<SealedAhead>>,
+}
+
+struct SealedAhead {
+    derived: Iv,
+    iv: Iv,
+    sealed: Result<Sealed, Error>,
+}
+
+impl Ahead {
+    fn new(sealer: &Sealer<'_>, ivs: &IvDeriver, stash: &IvStash) -> Ahead {
+        let doc = sealer.doc;
+        if !parallel::worthwhile(doc.leaves.len()) {
+            return Ahead::default();
+        }
+        // The AADs and IV sites of all leaves, each in one buffer: a file has as many as
+        // values.
+        let (mut aads, mut sites) = (String::new(), Vec::new());
+        let mut jobs = Vec::new();
+        doc.walk(|v| {
+            let leaf = &doc.leaves[v.leaf];
+            if !sealer
+                .rules
+                .should_encrypt(v.path, v.comments, v.is_comment)
+            {
+                return;
+            }
+            if let Some(input) = sealer.input(leaf) {
+                let (aad_start, site_start) = (aads.len(), sites.len());
+                aads.push_str(v.aad);
+                let at = IvPath {
+                    document: v.document,
+                    segments: v.path,
+                };
+                IvDeriver::site(at, input.type_name, 0, &mut sites);
+                jobs.push((v.leaf, aad_start..aads.len(), site_start..sites.len()));
+            }
+        });
+        let sealed = parallel::map(&jobs, |(id, aad, site)| {
+            let input = sealer.input(&doc.leaves[*id])?;
+            let aad = &aads[aad.clone()];
+            let derived = ivs.derive_at(&sites[site.clone()], &input.plaintext);
+            let iv = stash
+                .peek(aad, input.type_name, &input.plaintext, &derived)
+                .unwrap_or(derived);
+            Some(SealedAhead {
+                derived,
+                iv,
+                sealed: sealer.seal(*id, &input, aad, &iv),
+            })
+        });
+        let mut index = vec![None; doc.leaves.len()];
+        for (i, (id, ..)) in jobs.iter().enumerate() {
+            index[*id] = u32::try_from(i).ok();
+        }
+        Ahead { index, sealed }
+    }
+
+    /// Leaf `id` sealed ahead.
+    fn take(&mut self, id: LeafId) -> Option<SealedAhead> {
+        let i = (*self.index.get(id)?)?;
+        self.sealed[i as usize].take()
+    }
+}
+
+struct Run<'a> {
+    sealer: Sealer<'a>,
     ivs: &'a IvDeriver,
     mac: Mac,
     mac_only: bool,
@@ -349,45 +500,26 @@ struct Run<'a> {
     encrypted: Vec<bool>,
     seen_ivs: HashSet<Iv>,
     stash: IvStash,
+    ahead: Ahead,
 }
 
 impl Run<'_> {
     fn visit(&mut self, v: Visit<'_>) -> Result<(), Error> {
-        let leaf = &self.doc.leaves[v.leaf];
-        let encrypt = self.rules.should_encrypt(v.path, v.comments, v.is_comment);
+        let Sealer { format, doc, .. } = self.sealer;
+        let leaf = &doc.leaves[v.leaf];
+        let encrypt = self
+            .sealer
+            .rules
+            .should_encrypt(v.path, v.comments, v.is_comment);
         match &leaf.kind {
-            LeafKind::Comment(text) => {
-                if encrypt && !text.is_empty() {
-                    let enc = self.seal(&v, "comment", text)?;
-                    self.rules.check_encrypted_comment(&enc)?;
-                    let encrypted =
-                        self.format
-                            .render(self.doc, leaf, Rendering::Comment(enc.as_bytes()))?;
-                    self.check_layout(v.leaf, &enc, Rendering::Comment(text))?;
-                    self.patches.push(encrypted);
-                    self.encrypted[v.leaf] = true;
-                }
-            }
-            LeafKind::Value(scalar) | LeafKind::Shadowed(scalar) => {
-                let plaintext = self.format.plaintext(scalar);
-                let in_mac = matches!(leaf.kind, LeafKind::Value(_));
-                if in_mac && (!self.mac_only || encrypt) {
-                    self.mac.update(&plaintext);
-                }
-                let sealable = !plaintext.is_empty() || self.format.encrypts_empty_strings();
-                if encrypt && sealable {
-                    let enc = self.seal(&v, scalar.type_name(), &plaintext)?;
-                    let encrypted =
-                        self.format
-                            .render(self.doc, leaf, Rendering::Encrypted(&enc))?;
-                    self.check_layout(v.leaf, &enc, Rendering::Plain(scalar))?;
-                    self.patches.push(encrypted);
-                    self.encrypted[v.leaf] = true;
+            LeafKind::Value(scalar) => {
+                if !self.mac_only || encrypt {
+                    self.mac.update(&format.plaintext(scalar));
                 }
             }
             LeafKind::Alias(target) => {
-                if let LeafKind::Value(scalar) = &self.doc.leaves[*target].kind {
-                    let plaintext = self.format.plaintext(scalar);
+                if let LeafKind::Value(scalar) = &doc.leaves[*target].kind {
+                    let plaintext = format.plaintext(scalar);
                     if !self.mac_only || encrypt {
                         self.mac.update(&plaintext);
                     }
@@ -400,23 +532,45 @@ impl Run<'_> {
                     }
                 }
             }
+            LeafKind::Comment(_) | LeafKind::Shadowed(_) => {}
+        }
+        if let Some(input) = self.sealer.input(leaf).filter(|_| encrypt) {
+            let (iv, sealed) = self.seal(&v, &input)?;
+            if sealed.keeps_spelling {
+                self.layout.insert(iv.as_bytes(), doc.raw(leaf));
+            }
+            self.patches.push(sealed.patch);
+            self.encrypted[v.leaf] = true;
         }
         Ok(())
     }
 
-    /// Encrypts one value with its deterministic IV.
-    fn seal(&mut self, v: &Visit<'_>, type_name: &str, plaintext: &[u8]) -> Result<String, Error> {
-        let aad = v.aad;
+    /// Encrypts one leaf with its deterministic IV, or the IV the stash holds for it.
+    fn seal(&mut self, v: &Visit<'_>, input: &Input<'_>) -> Result<(Iv, Sealed), Error> {
         let at = IvPath {
             document: v.document,
             segments: v.path,
         };
-        let derived = self.ivs.derive(at, type_name, plaintext, 0);
+        let ahead = self.ahead.take(v.leaf);
+        let derived = match &ahead {
+            Some(a) => a.derived,
+            None => self.ivs.derive(at, input.type_name, &input.plaintext, 0),
+        };
+        let iv = self.pick_iv(v.aad, at, input, derived);
+        match ahead {
+            Some(a) if a.iv == iv => a.sealed,
+            _ => self.sealer.seal(v.leaf, input, v.aad, &iv),
+        }
+        .map(|sealed| (iv, sealed))
+    }
+
+    /// The IV for a leaf whose derived IV is `derived`: the stashed one when the value is
+    /// unchanged, and one no other leaf has.
+    fn pick_iv(&mut self, aad: &str, at: IvPath<'_>, input: &Input<'_>, derived: Iv) -> Iv {
+        let (type_name, plaintext) = (input.type_name, &input.plaintext);
         if let Some(iv) = self.stash.take(aad, type_name, plaintext, &derived) {
             if self.seen_ivs.insert(iv) {
-                return Ok(self
-                    .cipher
-                    .encrypt(plaintext, type_name, aad.as_bytes(), &iv));
+                return iv;
             }
         }
         // Two leaves with the same place, type and value (duplicate keys, repeated
@@ -427,29 +581,6 @@ impl Run<'_> {
             occurrence += 1;
             iv = self.ivs.derive(at, type_name, plaintext, occurrence);
         }
-        Ok(self
-            .cipher
-            .encrypt(plaintext, type_name, aad.as_bytes(), &iv))
-    }
-
-    /// Records the original spelling when writing the value back would not reproduce it.
-    fn check_layout(&mut self, id: usize, enc: &str, plain: Rendering<'_>) -> Result<(), Error> {
-        let leaf = &self.doc.leaves[id];
-        let mut reparsed = leaf.clone();
-        reparsed.style = self.format.encrypted_style(&leaf.style);
-        let raw = self.doc.raw(leaf);
-        let same = match self.format.render(self.doc, &reparsed, plain) {
-            Ok(p) => p.range == leaf.span && p.text == raw,
-            Err(_) => false,
-        };
-        if !same {
-            let value =
-                crate::crypto::EncryptedValue::parse(enc).map_err(|e| Error::EncryptValue {
-                    path: String::new(),
-                    reason: e.to_string(),
-                })?;
-            self.layout.insert(value.iv.as_bytes(), raw);
-        }
-        Ok(())
+        iv
     }
 }

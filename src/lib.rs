@@ -42,6 +42,7 @@ pub mod keys;
 pub mod layout;
 pub mod merge;
 pub mod metadata;
+mod parallel;
 pub mod path;
 pub mod plain;
 pub mod rewrap;

@@ -119,6 +119,40 @@ fn same_plaintext_and_data_key_give_the_same_bytes() {
 }
 
 #[test]
+fn a_large_file_seals_each_value_as_a_small_one_does() {
+    // Files of thousands of values are encrypted and decrypted on every core, small ones on
+    // one: the values they share come out the same, and both read back.
+    let (keys, keyring) = setup();
+    let entry = |i: usize| {
+        let duplicate = if i < 3 { "dup: same\n" } else { "" };
+        format!("# note {i}\nk{i}: value-{i}\n{duplicate}q{i}: 'quoted {i}'\nl{i}:\n  - {i}\n  - true\n")
+    };
+    let small: String = (0..20).map(entry).collect();
+    let large: String = (0..2000).map(entry).collect();
+    let (one, all) = (
+        seal(FileFormat::Yaml, &small, &keys, None),
+        seal(FileFormat::Yaml, &large, &keys, None),
+    );
+    let (one_lines, all_lines) = (value_lines(&one), value_lines(&all));
+    assert_eq!(one_lines[..], all_lines[..one_lines.len()]);
+    assert_eq!(open(FileFormat::Yaml, &all, &keyring), large.as_bytes());
+    // The three `dup: same` entries have the same place and value, yet distinct IVs.
+    let ivs: std::collections::HashSet<String> = all_lines
+        .iter()
+        .filter_map(|l| l.split(",iv:").nth(1))
+        .map(|rest| rest.split(',').next().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        ivs.len(),
+        all_lines.iter().filter(|l| l.contains("ENC[")).count()
+    );
+    // Encrypted again with its metadata, the unchanged file is byte-identical.
+    let doc = FileFormat::Yaml.format().parse(all.clone()).unwrap();
+    let previous = metadata_of(&doc).unwrap().clone();
+    assert_eq!(seal(FileFormat::Yaml, &large, &keys, Some(&previous)), all);
+}
+
+#[test]
 fn a_new_data_key_changes_every_value() {
     let (keys, _) = setup();
     let (other, _) = setup();

@@ -672,3 +672,46 @@ fn corpus_one_value_change_is_one_line_and_sops_side_by_side() {
         }
     }
 }
+
+#[test]
+fn a_large_sops_file_edited_keeps_every_other_ciphertext() {
+    // Large files are re-encrypted on every core, each value ahead of the walk with the IV
+    // sops chose for it: a one-value edit must still leave every other line as sops wrote it.
+    let sandbox = Sandbox::new();
+    let Some(mut sops) = sandbox.sops() else {
+        return;
+    };
+    let plain: String = (0..3000)
+        .map(|i| format!("# note {i}\nk{i}: value-{i}\nn{i}: {i}\n"))
+        .collect();
+    let plain_file = sandbox.write("large.yaml", &plain);
+    let original = ok(run(sops
+        .args(["encrypt", "--age", RECIPIENT])
+        .arg(&plain_file)));
+    let file = sandbox.write("large.enc.yaml", &original);
+    let edited = sandbox.write(
+        "edited.yaml",
+        plain.replace("k1500: value-1500\n", "k1500: new\n"),
+    );
+    ok(run(sandbox
+        .secrets_with_key()
+        .env("SOPS_EDITOR", copying_editor(&edited))
+        .arg("edit")
+        .arg(&file)));
+    let after = read(&file);
+    // secrets writes the metadata block in its own layout; the values are what must stay.
+    let (before, after) = (data_part(&original), data_part(&after));
+    let changed: Vec<String> = differing(before, after)
+        .expect("same line count")
+        .iter()
+        .map(|&i| String::from_utf8_lossy(lines(after)[i]).into_owned())
+        .collect();
+    assert_eq!(changed.len(), 1, "{changed:#?}");
+    assert!(changed[0].starts_with("k1500: ENC["), "{changed:#?}");
+    let decrypted = ok(run(sandbox
+        .sops()
+        .expect("found above")
+        .arg("decrypt")
+        .arg(&file)));
+    assert!(String::from_utf8_lossy(&decrypted).contains("k1500: new\n"));
+}

@@ -6,6 +6,7 @@
 //! nonces, same AAD and 16-byte tag), which `sops` cannot read. A file has one cipher; every
 //! value names its own, so decryption needs no setting.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use aes_gcm::aead::consts::{U12, U16, U32};
@@ -233,6 +234,30 @@ impl<'a> EncryptedValue<'a> {
     }
 }
 
+/// `name`, borrowed when it is one of the type names SOPS writes.
+fn type_name_of(name: &str) -> Cow<'static, str> {
+    const KNOWN: [&str; 7] = ["str", "int", "float", "bool", "time", "bytes", "comment"];
+    match KNOWN.into_iter().find(|known| *known == name) {
+        Some(known) => Cow::Borrowed(known),
+        None => Cow::Owned(name.to_string()),
+    }
+}
+
+/// Length of the padded base64 of `n` bytes.
+fn b64_len(n: usize) -> usize {
+    n.div_ceil(3) * 4
+}
+
+/// Appends the base64 of `bytes` to `out`.
+fn push_b64(out: &mut Vec<u8>, bytes: &[u8]) {
+    let start = out.len();
+    out.resize(start + b64_len(bytes.len()), 0);
+    let written = B64
+        .encode_slice(bytes, &mut out[start..])
+        .expect("sized for the padded encoding");
+    debug_assert_eq!(written, out.len() - start);
+}
+
 /// The last `needle` in `hay`. The fields searched are short, so a plain backwards scan beats
 /// setting up a substring searcher for every value of a file.
 fn rfind(hay: &str, needle: &str) -> Option<usize> {
@@ -245,8 +270,8 @@ fn rfind(hay: &str, needle: &str) -> Option<usize> {
 pub struct Decrypted {
     /// The cipher it was encrypted with.
     pub cipher: Cipher,
-    /// SOPS type name.
-    pub type_name: String,
+    /// SOPS type name (borrowed for the names SOPS writes: a file has as many as values).
+    pub type_name: Cow<'static, str>,
     /// The plaintext bytes.
     pub plaintext: Zeroizing<Vec<u8>>,
     /// The value's IV, which keys the records kept per value (layout, re-encryption).
@@ -302,7 +327,8 @@ impl ValueCipher {
             "IV length of {}",
             self.cipher
         );
-        let mut buf = Zeroizing::new(plaintext.to_vec());
+        // Encrypted in place: once sealed the buffer holds ciphertext, which needs no wipe.
+        let mut buf = plaintext.to_vec();
         let sealed = match self.cipher {
             Cipher::Aes256Gcm => {
                 self.gcm
@@ -314,10 +340,9 @@ impl ValueCipher {
             }
         };
         let tag = sealed.expect("encrypting an in-memory value cannot fail");
-        // Built in one buffer: a file has as many of these as values.
-        let b64_len = |n: usize| n.div_ceil(3) * 4;
+        // Built in one buffer, base64 written in place: a file has as many of these as values.
         let name = self.cipher.name();
-        let mut out = String::with_capacity(
+        let mut out = Vec::with_capacity(
             "ENC[,data:,iv:,tag:,type:]".len()
                 + name.len()
                 + type_name.len()
@@ -325,18 +350,18 @@ impl ValueCipher {
                 + b64_len(iv.len())
                 + b64_len(tag.len()),
         );
-        out.push_str("ENC[");
-        out.push_str(name);
-        out.push_str(",data:");
-        B64.encode_string(buf.as_slice(), &mut out);
-        out.push_str(",iv:");
-        B64.encode_string(iv, &mut out);
-        out.push_str(",tag:");
-        B64.encode_string(tag, &mut out);
-        out.push_str(",type:");
-        out.push_str(type_name);
-        out.push(']');
-        out
+        out.extend_from_slice(b"ENC[");
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b",data:");
+        push_b64(&mut out, &buf);
+        out.extend_from_slice(b",iv:");
+        push_b64(&mut out, iv);
+        out.extend_from_slice(b",tag:");
+        push_b64(&mut out, &tag);
+        out.extend_from_slice(b",type:");
+        out.extend_from_slice(type_name.as_bytes());
+        out.push(b']');
+        String::from_utf8(out).expect("ENC[...] is the cipher's name, base64 and the type name")
     }
 
     /// Decrypts an `ENC[...]` string of any cipher with AAD `aad`.
@@ -371,7 +396,7 @@ impl ValueCipher {
         }
         Ok(Decrypted {
             cipher,
-            type_name: type_name.to_string(),
+            type_name: type_name_of(type_name),
             plaintext: buf,
             iv,
         })
@@ -435,7 +460,7 @@ mod tests {
                     .decrypt(&s, b"db:password:")
                     .unwrap();
                 assert_eq!(d.plaintext.as_slice(), b"hunter2");
-                assert_eq!((d.type_name.as_str(), d.cipher), ("str", cipher));
+                assert_eq!((&*d.type_name, d.cipher), ("str", cipher));
                 assert_eq!(d.iv, value.iv);
             }
             assert!(values.decrypt(&s, b"db:user:").is_err());
@@ -584,6 +609,6 @@ mod tests {
             .decrypt(stored, b"hello:")
             .unwrap();
         assert_eq!(d.plaintext.as_slice(), b"world");
-        assert_eq!((d.type_name.as_str(), d.cipher), ("str", Cipher::Aes256Gcm));
+        assert_eq!((&*d.type_name, d.cipher), ("str", Cipher::Aes256Gcm));
     }
 }

@@ -84,26 +84,39 @@ impl IvDeriver {
         plaintext: &[u8],
         occurrence: u32,
     ) -> Iv {
-        let mut mac = self.mac.clone();
+        let mut site = Vec::new();
+        IvDeriver::site(path, type_name, occurrence, &mut site);
+        self.derive_at(&site, plaintext)
+    }
+
+    /// Appends to `out` what [`IvDeriver::derive`] hashes before the plaintext, so that the
+    /// IVs of many values can be derived later, elsewhere, with [`IvDeriver::derive_at`].
+    pub fn site(path: IvPath<'_>, type_name: &str, occurrence: u32, out: &mut Vec<u8>) {
         // An unambiguous encoding: every component is tagged and length-prefixed.
-        mac.update(&(path.document as u64).to_be_bytes());
-        mac.update(&occurrence.to_be_bytes());
+        out.extend_from_slice(&(path.document as u64).to_be_bytes());
+        out.extend_from_slice(&occurrence.to_be_bytes());
         for seg in path.segments {
             match seg {
                 PathSeg::Key(k) => {
-                    mac.update(b"k");
-                    mac.update(&(k.len() as u64).to_be_bytes());
-                    mac.update(k.as_bytes());
+                    out.push(b'k');
+                    out.extend_from_slice(&(k.len() as u64).to_be_bytes());
+                    out.extend_from_slice(k.as_bytes());
                 }
                 PathSeg::Index(i) => {
-                    mac.update(b"i");
-                    mac.update(&(*i as u64).to_be_bytes());
+                    out.push(b'i');
+                    out.extend_from_slice(&(*i as u64).to_be_bytes());
                 }
             }
         }
-        mac.update(&[0]);
-        mac.update(type_name.as_bytes());
-        mac.update(&[0]);
+        out.push(0);
+        out.extend_from_slice(type_name.as_bytes());
+        out.push(0);
+    }
+
+    /// The IV of `plaintext` at `site` (from [`IvDeriver::site`]).
+    pub fn derive_at(&self, site: &[u8], plaintext: &[u8]) -> Iv {
+        let mut mac = self.mac.clone();
+        mac.update(site);
         mac.update(plaintext);
         let digest = mac.finalize().into_bytes();
         Iv::from_slice(&digest[..self.len]).expect("IV lengths are at most the 32 bytes of SHA-256")
@@ -133,6 +146,43 @@ mod tests {
         assert_ne!(iv, d.derive(at(&p), "str", b"x", 1));
         let other = IvDeriver::new(&DataKey::generate(), Cipher::Aes256Gcm);
         assert_ne!(iv, other.derive(at(&p), "str", b"x", 0));
+    }
+
+    #[test]
+    fn the_iv_is_the_hmac_of_the_documented_encoding() {
+        // Files encrypted by earlier versions keep their ciphertext only while this holds.
+        let key = DataKey::from_slice(&[9; 32]).unwrap();
+        let d = IvDeriver::new(&key, Cipher::Aes256Gcm);
+        let p = [PathSeg::Key("db".into()), PathSeg::Index(3)];
+        let at = IvPath {
+            document: 1,
+            segments: &p,
+        };
+        let mut k_iv = [0u8; 32];
+        Hkdf::<Sha256>::new(None, key.expose())
+            .expand(INFO, &mut k_iv)
+            .unwrap();
+        let mut mac = Hmac::<Sha256>::new_from_slice(&k_iv).unwrap();
+        for part in [
+            &1u64.to_be_bytes()[..],
+            &2u32.to_be_bytes(),
+            b"k",
+            &2u64.to_be_bytes(),
+            b"db",
+            b"i",
+            &3u64.to_be_bytes(),
+            b"\0int\0",
+            b"42",
+        ] {
+            mac.update(part);
+        }
+        let expected = mac.finalize().into_bytes();
+        assert_eq!(d.derive(at, "int", b"42", 2).as_bytes(), &expected[..]);
+        let xchacha = IvDeriver::new(&key, Cipher::XChaCha20Poly1305);
+        assert_eq!(
+            xchacha.derive(at, "int", b"42", 2).as_bytes(),
+            &expected[..24]
+        );
     }
 
     #[test]

@@ -36,6 +36,14 @@ fn slot(aad: &str, type_name: &str, plaintext: &[u8]) -> [u8; 32] {
     h.finalize().into()
 }
 
+/// Which of a slot's IVs to hand out: `preferred`, else the first of its length.
+fn choose(ivs: &VecDeque<Iv>, preferred: &Iv) -> Option<usize> {
+    let fits = |iv: &Iv| iv.as_bytes().len() == preferred.as_bytes().len();
+    ivs.iter()
+        .position(|iv| iv == preferred)
+        .or_else(|| ivs.iter().position(fits))
+}
+
 impl IvStash {
     /// Records that `plaintext` of type `type_name`, authenticated with `aad`, was stored with
     /// `iv`.
@@ -64,12 +72,17 @@ impl IvStash {
             return None;
         }
         let ivs = self.slots.get_mut(&slot(aad, type_name, plaintext))?;
-        let fits = |iv: &Iv| iv.as_bytes().len() == preferred.as_bytes().len();
-        let i = ivs
-            .iter()
-            .position(|iv| iv == preferred)
-            .or_else(|| ivs.iter().position(fits))?;
+        let i = choose(ivs, preferred)?;
         ivs.remove(i)
+    }
+
+    /// The IV [`IvStash::take`] would hand out now, left in the stash.
+    pub fn peek(&self, aad: &str, type_name: &str, plaintext: &[u8], preferred: &Iv) -> Option<Iv> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let ivs = self.slots.get(&slot(aad, type_name, plaintext))?;
+        choose(ivs, preferred).map(|i| ivs[i])
     }
 
     /// Whether nothing was recorded.
@@ -101,6 +114,21 @@ mod tests {
         assert_eq!(s.take("a:", "str", b"x", &any), Some(iv(1, 32)));
         assert_eq!(s.take("a:", "str", b"x", &any), Some(iv(4, 32)));
         assert_eq!(s.take("a:", "str", b"x", &any), None);
+    }
+
+    #[test]
+    fn peek_tells_what_take_hands_out_and_keeps_it() {
+        let mut stash = IvStash::default();
+        stash.record("a:", "str", b"x", iv(1, 32).as_bytes());
+        stash.record("a:", "str", b"x", iv(2, 32).as_bytes());
+        for preferred in [iv(2, 32), iv(9, 32)] {
+            let peeked = stash.peek("a:", "str", b"x", &preferred);
+            assert_eq!(peeked, stash.clone().take("a:", "str", b"x", &preferred));
+        }
+        assert_eq!(stash.peek("a:", "str", b"x", &iv(2, 32)), Some(iv(2, 32)));
+        assert_eq!(stash.peek("a:", "str", b"y", &iv(2, 32)), None);
+        assert_eq!(stash.take("a:", "str", b"x", &iv(2, 32)), Some(iv(2, 32)));
+        assert_eq!(stash.peek("a:", "str", b"x", &iv(2, 32)), Some(iv(1, 32)));
     }
 
     #[test]
