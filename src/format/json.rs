@@ -39,19 +39,7 @@ struct State {
 
 impl Format for Json {
     fn parse(&self, text: Vec<u8>) -> Result<Document, Error> {
-        std::str::from_utf8(&text).map_err(|e| {
-            Error::syntax_at(
-                "JSON",
-                &text,
-                e.valid_up_to(),
-                "the file is not valid UTF-8",
-            )
-        })?;
-        let mut p = Parser {
-            text: &text,
-            pos: 0,
-            leaves: Vec::new(),
-        };
+        let mut p = Parser::new(&text, 0)?;
         p.skip_ws();
         let array = match p.peek() {
             Some(b'{') => false,
@@ -341,12 +329,27 @@ pub(crate) fn write_string(out: &mut String, s: &str) {
 }
 
 struct Parser<'a> {
+    /// The text, checked UTF-8 once: string runs are sliced from it without checking again.
+    source: &'a str,
     text: &'a [u8],
     pos: usize,
     leaves: Vec<Leaf>,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
+    /// A parser of `text` from `pos`; the text must be UTF-8.
+    fn new(text: &'a [u8], pos: usize) -> Result<Parser<'a>, Error> {
+        let source = std::str::from_utf8(text).map_err(|e| {
+            Error::syntax_at("JSON", text, e.valid_up_to(), "the file is not valid UTF-8")
+        })?;
+        Ok(Parser {
+            source,
+            text,
+            pos,
+            leaves: Vec::new(),
+        })
+    }
+
     /// The members of the root object, after its `{`.
     #[allow(clippy::type_complexity)]
     fn root_object(&mut self) -> Result<(Node, Vec<Member>, Option<serde_json::Value>), Error> {
@@ -619,15 +622,13 @@ impl Parser<'_> {
         let mut out = String::new();
         loop {
             let run_start = self.pos;
-            while let Some(c) = self.peek() {
-                if c == b'"' || c == b'\\' || c < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
-            out.push_str(
-                std::str::from_utf8(&self.text[run_start..self.pos]).expect("checked UTF-8"),
-            );
+            let run = self.text[run_start..]
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                .unwrap_or(self.text.len() - run_start);
+            self.pos += run;
+            // The run ends at an ASCII byte or the end: a character boundary.
+            out.push_str(&self.source[run_start..self.pos]);
             match self.next() {
                 Some(b'"') => return Ok(out),
                 Some(b'\\') => {

@@ -214,11 +214,7 @@ fn missing(at: &[PathSeg]) -> Error {
 fn scan(text: &[u8], open: usize) -> Result<Container, Error> {
     let is_object = text[open] == b'{';
     let close = if is_object { b'}' } else { b']' };
-    let mut p = Parser {
-        text,
-        pos: open + 1,
-        leaves: Vec::new(),
-    };
+    let mut p = Parser::new(text, open + 1)?;
     let mut members = Vec::new();
     p.skip_ws();
     if p.peek() == Some(close) {
