@@ -156,6 +156,8 @@ pub(crate) fn decrypt_replacing(
         },
     };
     doc.try_walk(|visit| run.visit(visit))?;
+    // Freed before the output is built, where memory peaks.
+    drop(std::mem::take(&mut run.ahead));
     let computed = run.mac.finish();
     if !options.ignore_mac {
         verify_mac(&cipher, metadata, &computed)?;

@@ -240,6 +240,8 @@ fn seal(
         stash,
     };
     doc.try_walk(|visit| run.visit(visit))?;
+    // Freed before the output is built, where memory peaks.
+    drop(std::mem::take(&mut run.ahead));
     let Run {
         mac,
         layout,
