@@ -16,6 +16,7 @@ use crate::rules::Rules;
 use crate::tree::{Document, LeafId, LeafKind, Patch, Rendering, Visit};
 use crate::value::Scalar;
 use std::borrow::Cow;
+use std::ops::Range;
 
 use zeroize::Zeroizing;
 
@@ -145,7 +146,7 @@ pub(crate) fn decrypt_replacing(
         warnings: Vec::new(),
         keep_ivs: options.keep_ivs,
         keep_spellings,
-        ahead: Ahead::new(doc, &cipher),
+        ahead: Ahead::new(doc),
         stash: IvStash::default(),
         replace: replace
             .map(|(id, plaintext)| (id, plaintext, Mac::new(metadata.mac_only_encrypted))),
@@ -323,49 +324,54 @@ fn verify_mac(cipher: &ValueCipher, metadata: &Metadata, computed: &str) -> Resu
     Ok(())
 }
 
-/// The decryptions of a large file's `ENC[...]` values, done ahead of the walk on every core.
+/// The decryptions of a large file's `ENC[...]` values, done ahead of the walk on every core,
+/// a window of values at a time.
 #[derive(Default)]
-struct Ahead {
-    /// Per leaf, its index in `results`.
+struct Ahead<'a> {
+    /// Per leaf, its index in `jobs`.
     index: Vec<Option<u32>>,
-    results: Vec<Option<Result<crate::crypto::Decrypted, DecryptError>>>,
+    /// Each value's stored text and the range of its AAD in `aads`.
+    jobs: Vec<(&'a str, Range<usize>)>,
+    /// The AADs of all values, in one buffer: a file has as many as values.
+    aads: String,
+    window: parallel::Window<Result<crate::crypto::Decrypted, DecryptError>>,
 }
 
-impl Ahead {
-    fn new(doc: &Document, cipher: &ValueCipher) -> Ahead {
+impl<'a> Ahead<'a> {
+    fn new(doc: &'a Document) -> Ahead<'a> {
+        let mut ahead = Ahead::default();
         if !parallel::worthwhile(doc.leaves.len()) {
-            return Ahead::default();
+            return ahead;
         }
-        // The AADs of all values, in one buffer: a file has as many as values.
-        let mut aads = String::new();
-        let mut jobs = Vec::new();
+        ahead.index = vec![None; doc.leaves.len()];
         doc.walk(|v| {
             if let LeafKind::Value(Scalar::Str(s)) | LeafKind::Shadowed(Scalar::Str(s)) =
                 &doc.leaves[v.leaf].kind
             {
                 // Values the crypt rule leaves in plaintext are decrypted for nothing, but
                 // none are decrypted wrongly: the walk asks only for those it decrypts.
-                if let Some(stored) = is_encrypted(s).then(|| std::str::from_utf8(s).ok()) {
-                    let start = aads.len();
-                    aads.push_str(v.aad);
-                    jobs.push((v.leaf, stored, start..aads.len()));
+                if let Some(Ok(stored)) = is_encrypted(s).then(|| std::str::from_utf8(s)) {
+                    let start = ahead.aads.len();
+                    ahead.aads.push_str(v.aad);
+                    ahead.index[v.leaf] = u32::try_from(ahead.jobs.len()).ok();
+                    ahead.jobs.push((stored, start..ahead.aads.len()));
                 }
             }
         });
-        let results = parallel::map(&jobs, |(_, stored, aad)| {
-            stored.map(|s| cipher.decrypt(s, aads[aad.clone()].as_bytes()))
-        });
-        let mut index = vec![None; doc.leaves.len()];
-        for (i, (leaf, ..)) in jobs.iter().enumerate() {
-            index[*leaf] = u32::try_from(i).ok();
-        }
-        Ahead { index, results }
+        ahead
     }
 
-    /// The decryption of leaf `id`, when it was done ahead.
-    fn take(&mut self, id: LeafId) -> Option<Result<crate::crypto::Decrypted, DecryptError>> {
+    /// The decryption of leaf `id`, when it is one done ahead.
+    fn take(
+        &mut self,
+        id: LeafId,
+        cipher: &ValueCipher,
+    ) -> Option<Result<crate::crypto::Decrypted, DecryptError>> {
         let i = (*self.index.get(id)?)?;
-        self.results[i as usize].take()
+        let aads = &self.aads;
+        self.window.take(&self.jobs, i as usize, |(stored, aad)| {
+            cipher.decrypt(stored, aads[aad.clone()].as_bytes())
+        })
     }
 }
 
@@ -384,7 +390,7 @@ struct Run<'a> {
     keep_ivs: bool,
     /// Whether to record each value's spelling: only the plaintext bytes are wanted otherwise.
     keep_spellings: bool,
-    ahead: Ahead,
+    ahead: Ahead<'a>,
     stash: IvStash,
     /// The leaf replaced, its new plaintext, and the MAC with it.
     replace: Option<(LeafId, &'a [u8], Mac)>,
@@ -457,7 +463,7 @@ impl Run<'_> {
                 };
                 let mut d = self
                     .ahead
-                    .take(v.leaf)
+                    .take(v.leaf, self.cipher)
                     .unwrap_or_else(|| self.cipher.decrypt(stored, aad.as_bytes()))
                     .map_err(|e| Error::decrypt_value(path::Display(v.path).to_string(), e))?;
                 self.record_iv(aad, &d);

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::ops::Range;
 
 use crate::crypto::{Cipher, DataKey, Iv, IvDeriver, IvPath, IvStash, Mac, ValueCipher};
 use crate::error::Error;
@@ -227,7 +228,7 @@ fn seal(
         cipher: &cipher,
     };
     let mut run = Run {
-        ahead: Ahead::new(&sealer, &ivs, &stash),
+        ahead: Ahead::new(&sealer),
         sealer,
         ivs: &ivs,
         mac: Mac::new(options.mac_only_encrypted),
@@ -418,14 +419,20 @@ impl<'a> Sealer<'a> {
     }
 }
 
-/// A large file's leaves sealed ahead of the walk on every core, each with the IV the walk
-/// will most likely pick: the one the stash holds for it, else its derived one. The walk
-/// picks again, in file order, and seals anew where it picks another (duplicate values).
+/// A large file's leaves sealed ahead of the walk on every core, a window at a time, each
+/// with the IV the walk will most likely pick: the one the stash holds for it, else its
+/// derived one. The walk picks again, in file order, and seals anew where it picks another
+/// (duplicate values).
 #[derive(Default)]
 struct Ahead {
-    /// Per leaf, its index in `sealed`.
+    /// Per leaf, its index in `jobs`.
     index: Vec<Option<u32>>,
-    sealed: Vec<Option<SealedAhead>>,
+    /// Each leaf and the ranges of its AAD in `aads` and its IV site in `sites`.
+    jobs: Vec<(LeafId, Range<usize>, Range<usize>)>,
+    /// The AADs and IV sites of all leaves, each in one buffer: a file has as many as values.
+    aads: String,
+    sites: Vec<u8>,
+    window: parallel::Window<Option<SealedAhead>>,
 }
 
 struct SealedAhead {
@@ -435,15 +442,13 @@ struct SealedAhead {
 }
 
 impl Ahead {
-    fn new(sealer: &Sealer<'_>, ivs: &IvDeriver, stash: &IvStash) -> Ahead {
+    fn new(sealer: &Sealer<'_>) -> Ahead {
+        let mut ahead = Ahead::default();
         let doc = sealer.doc;
         if !parallel::worthwhile(doc.leaves.len()) {
-            return Ahead::default();
+            return ahead;
         }
-        // The AADs and IV sites of all leaves, each in one buffer: a file has as many as
-        // values.
-        let (mut aads, mut sites) = (String::new(), Vec::new());
-        let mut jobs = Vec::new();
+        ahead.index = vec![None; doc.leaves.len()];
         doc.walk(|v| {
             let leaf = &doc.leaves[v.leaf];
             if !sealer
@@ -453,18 +458,36 @@ impl Ahead {
                 return;
             }
             if let Some(input) = sealer.input(leaf) {
-                let (aad_start, site_start) = (aads.len(), sites.len());
-                aads.push_str(v.aad);
+                let (aad_start, site_start) = (ahead.aads.len(), ahead.sites.len());
+                ahead.aads.push_str(v.aad);
                 let at = IvPath {
                     document: v.document,
                     segments: v.path,
                 };
-                IvDeriver::site(at, input.type_name, 0, &mut sites);
-                jobs.push((v.leaf, aad_start..aads.len(), site_start..sites.len()));
+                IvDeriver::site(at, input.type_name, 0, &mut ahead.sites);
+                ahead.index[v.leaf] = u32::try_from(ahead.jobs.len()).ok();
+                ahead.jobs.push((
+                    v.leaf,
+                    aad_start..ahead.aads.len(),
+                    site_start..ahead.sites.len(),
+                ));
             }
         });
-        let sealed = parallel::map(&jobs, |(id, aad, site)| {
-            let input = sealer.input(&doc.leaves[*id])?;
+        ahead
+    }
+
+    /// Leaf `id` sealed ahead, when it is one.
+    fn take(
+        &mut self,
+        id: LeafId,
+        sealer: &Sealer<'_>,
+        ivs: &IvDeriver,
+        stash: &IvStash,
+    ) -> Option<SealedAhead> {
+        let i = (*self.index.get(id)?)?;
+        let (aads, sites) = (&self.aads, &self.sites);
+        let seal = |(id, aad, site): &(LeafId, Range<usize>, Range<usize>)| {
+            let input = sealer.input(&sealer.doc.leaves[*id])?;
             let aad = &aads[aad.clone()];
             let derived = ivs.derive_at(&sites[site.clone()], &input.plaintext);
             let iv = stash
@@ -475,18 +498,8 @@ impl Ahead {
                 iv,
                 sealed: sealer.seal(*id, &input, aad, &iv),
             })
-        });
-        let mut index = vec![None; doc.leaves.len()];
-        for (i, (id, ..)) in jobs.iter().enumerate() {
-            index[*id] = u32::try_from(i).ok();
-        }
-        Ahead { index, sealed }
-    }
-
-    /// Leaf `id` sealed ahead.
-    fn take(&mut self, id: LeafId) -> Option<SealedAhead> {
-        let i = (*self.index.get(id)?)?;
-        self.sealed[i as usize].take()
+        };
+        self.window.take(&self.jobs, i as usize, seal)?
     }
 }
 
@@ -553,7 +566,7 @@ impl Run<'_> {
             document: v.document,
             segments: v.path,
         };
-        let ahead = self.ahead.take(v.leaf);
+        let ahead = self.ahead.take(v.leaf, &self.sealer, self.ivs, &self.stash);
         let derived = match &ahead {
             Some(a) => a.derived,
             None => self.ivs.derive(at, input.type_name, &input.plaintext, 0),

@@ -2,13 +2,55 @@
 //!
 //! A file's values are encrypted and decrypted independently of each other; only the MAC and
 //! the records kept per value need file order. Large files therefore do the cipher work for
-//! all values first, on every core, and then walk the tree in order with the results.
+//! a window of values ahead, on every core, and walk the tree in order through the results.
 
 use std::thread;
 
 /// Items each thread gets at least: below this, starting a thread costs more than it saves
 /// (a value's cipher work is about a microsecond, a thread's start about 30).
 const MIN_PER_THREAD: usize = 1024;
+
+/// Items whose results are made at once by a [`Window`]: enough to keep every core busy,
+/// few enough that the results held at a time take about a megabyte.
+const WINDOW: usize = 8 * MIN_PER_THREAD;
+
+/// Results of work done ahead of a walk that takes them in item order, a window of items at a
+/// time on every core: memory holds one window's results, not all of them.
+pub struct Window<R> {
+    start: usize,
+    results: Vec<Option<R>>,
+}
+
+impl<R> Default for Window<R> {
+    fn default() -> Self {
+        Window {
+            start: 0,
+            results: Vec::new(),
+        }
+    }
+}
+
+impl<R: Send> Window<R> {
+    /// The result of `f` for `items[i]`, made with the window of items from `i` on when `i`
+    /// is past the current window. `None` for an item behind the window or taken already:
+    /// the caller does that work itself.
+    pub fn take<T: Sync>(
+        &mut self,
+        items: &[T],
+        i: usize,
+        f: impl Fn(&T) -> R + Sync,
+    ) -> Option<R> {
+        if i < self.start || i >= items.len() {
+            return None;
+        }
+        if i >= self.start + self.results.len() {
+            let end = items.len().min(i + WINDOW);
+            self.results = map(&items[i..end], f).into_iter().map(Some).collect();
+            self.start = i;
+        }
+        self.results[i - self.start].take()
+    }
+}
 
 /// Whether [`map`] would use more than one thread for `len` items: callers skip collecting
 /// work up front when it would not.
@@ -72,6 +114,30 @@ mod tests {
         assert!(map(&items, |_| thread::current().id())
             .iter()
             .all(|id| *id == caller));
+    }
+
+    #[test]
+    fn a_window_makes_results_as_the_walk_reaches_them() {
+        let items: Vec<usize> = (0..3 * WINDOW + 5).collect();
+        let made = std::sync::atomic::AtomicUsize::new(0);
+        let square = |&i: &usize| {
+            made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            i * i
+        };
+        let mut window = Window::default();
+        assert_eq!(window.take(&items, 0, square), Some(0));
+        // One window made, not everything.
+        assert_eq!(made.load(std::sync::atomic::Ordering::Relaxed), WINDOW);
+        assert_eq!(window.take(&items, 0, square), None, "taken already");
+        // Items the walk skips are skipped; the next window starts where the walk is.
+        assert_eq!(
+            window.take(&items, WINDOW + 7, square),
+            Some((WINDOW + 7).pow(2))
+        );
+        assert_eq!(window.take(&items, 5, square), None, "behind the window");
+        let last = items.len() - 1;
+        assert_eq!(window.take(&items, last, square), Some(last * last));
+        assert_eq!(window.take(&items, items.len(), square), None);
     }
 
     #[test]
