@@ -367,25 +367,33 @@ struct Sealed {
 }
 
 impl<'a> Sealer<'a> {
-    /// What `leaf` encrypts; `None` for what is never encrypted: aliases, empty comments,
-    /// and empty strings where the format leaves them as they are.
+    /// What `leaf` holds to encrypt; `None` for aliases, which stand for another leaf.
     fn input(&self, leaf: &'a Leaf) -> Option<Input<'a>> {
         match &leaf.kind {
-            LeafKind::Comment(text) => (!text.is_empty()).then_some(Input {
+            LeafKind::Comment(text) => Some(Input {
                 type_name: "comment",
                 plaintext: Cow::Borrowed(text),
                 plain: Rendering::Comment(text),
             }),
-            LeafKind::Value(scalar) | LeafKind::Shadowed(scalar) => {
-                let plaintext = self.format.plaintext(scalar);
-                (!plaintext.is_empty() || self.format.encrypts_empty_strings()).then_some(Input {
-                    type_name: scalar.type_name(),
-                    plaintext,
-                    plain: Rendering::Plain(scalar),
-                })
-            }
+            LeafKind::Value(scalar) | LeafKind::Shadowed(scalar) => Some(Input {
+                type_name: scalar.type_name(),
+                plaintext: self.format.plaintext(scalar),
+                plain: Rendering::Plain(scalar),
+            }),
             LeafKind::Alias(_) => None,
         }
+    }
+
+    /// Whether `input` is written encrypted: an empty comment never is, an empty string only
+    /// where the format encrypts those.
+    fn sealable(&self, input: &Input<'_>) -> bool {
+        !input.plaintext.is_empty()
+            || matches!(input.plain, Rendering::Plain(_)) && self.format.encrypts_empty_strings()
+    }
+
+    /// [`Sealer::input`] for what is written encrypted.
+    fn sealable_input(&self, leaf: &'a Leaf) -> Option<Input<'a>> {
+        self.input(leaf).filter(|input| self.sealable(input))
     }
 
     /// Encrypts leaf `id` with `iv`.
@@ -457,7 +465,7 @@ impl Ahead {
             {
                 return;
             }
-            if let Some(input) = sealer.input(leaf) {
+            if let Some(input) = sealer.sealable_input(leaf) {
                 let (aad_start, site_start) = (ahead.aads.len(), ahead.sites.len());
                 ahead.aads.push_str(v.aad);
                 let at = IvPath {
@@ -487,7 +495,7 @@ impl Ahead {
         let i = (*self.index.get(id)?)?;
         let (aads, sites) = (&self.aads, &self.sites);
         let seal = |(id, aad, site): &(LeafId, Range<usize>, Range<usize>)| {
-            let input = sealer.input(&sealer.doc.leaves[*id])?;
+            let input = sealer.sealable_input(&sealer.doc.leaves[*id])?;
             let aad = &aads[aad.clone()];
             let derived = ivs.derive_at(&sites[site.clone()], &input.plaintext);
             let iv = stash
@@ -526,13 +534,13 @@ impl Run<'_> {
             .sealer
             .rules
             .should_encrypt(v.path, v.comments, v.is_comment);
-        match &leaf.kind {
-            LeafKind::Value(scalar) => {
-                if !self.mac_only || encrypt {
-                    self.mac.update(&format.plaintext(scalar));
-                }
+        // The plaintext is made once, for the MAC and the cipher both.
+        let input = self.sealer.input(leaf);
+        match (&leaf.kind, &input) {
+            (LeafKind::Value(_), Some(input)) if !self.mac_only || encrypt => {
+                self.mac.update(&input.plaintext);
             }
-            LeafKind::Alias(target) => {
+            (LeafKind::Alias(target), _) => {
                 if let LeafKind::Value(scalar) = &doc.leaves[*target].kind {
                     let plaintext = format.plaintext(scalar);
                     if !self.mac_only || encrypt {
@@ -547,9 +555,9 @@ impl Run<'_> {
                     }
                 }
             }
-            LeafKind::Comment(_) | LeafKind::Shadowed(_) => {}
+            _ => {}
         }
-        if let Some(input) = self.sealer.input(leaf).filter(|_| encrypt) {
+        if let Some(input) = input.filter(|i| encrypt && self.sealer.sealable(i)) {
             let (iv, sealed) = self.seal(&v, &input)?;
             if sealed.keeps_spelling {
                 self.layout.insert(iv.as_bytes(), doc.raw(leaf));

@@ -7,7 +7,7 @@
 use std::thread;
 
 /// Items each thread gets at least: below this, starting a thread costs more than it saves
-/// (a value's cipher work is about a microsecond, a thread's start about 30).
+/// (a value's cipher work is about a microsecond, starting a thread tens of them).
 const MIN_PER_THREAD: usize = 1024;
 
 /// Items whose results are made at once by a [`Window`]: enough to keep every core busy,
