@@ -49,7 +49,7 @@ pub fn set(
     let mut expected = first.clone();
     if !set_plain(&mut expected, at, value.clone())? {
         return Ok(Changed {
-            text: doc.text.clone(),
+            text: doc.text.to_vec(),
             changed: false,
         });
     }
@@ -167,7 +167,8 @@ fn set_patches(
         if let (Node::Leaf(id), Plain::Scalar(scalar)) = (node, value) {
             let leaf = &doc.leaves[*id];
             if matches!(leaf.kind, LeafKind::Value(_)) {
-                if let Ok(patch) = format.render(doc, leaf, crate::tree::Rendering::Plain(scalar)) {
+                let plain = crate::tree::Rendering::Plain(scalar.as_ref());
+                if let Ok(patch) = format.patch(doc, leaf, plain) {
                     return Ok(vec![patch]);
                 }
             }

@@ -2,19 +2,19 @@
 //! plaintext (in its original spelling where the file records one), the MAC is verified, and
 //! the metadata block removed.
 
-use crate::crypto::{is_encrypted, DataKey, DecryptError, IvStash, Mac, ValueCipher};
+use crate::crypto::{is_encrypted, DataKey, DecryptError, Iv, IvStash, Mac, ValueCipher};
 use crate::encrypt::{layout_aad, mac_aad};
 use crate::error::Error;
 use crate::format::{FileFormat, Format};
 use crate::keys::Keyring;
 use crate::layout::Layout;
 use crate::metadata::Metadata;
-use crate::parallel;
 use crate::path::{self, PathSeg};
-use crate::plain::{self, Plain, Values};
+use crate::plain::{self, Plain};
 use crate::rules::Rules;
-use crate::tree::{Document, LeafId, LeafKind, Patch, Rendering, Visit};
-use crate::value::Scalar;
+use crate::tree::{Document, Leaf, LeafId, LeafKind, Patches, Rendering};
+use crate::value::{Decoded, Scalar};
+use crate::visits::{Step, Visits};
 use std::borrow::Cow;
 use std::ops::Range;
 
@@ -28,21 +28,28 @@ pub struct DecryptOptions {
     /// Keep every value's IV ([`Decrypted::stash`]), which re-encrypting needs; it costs a
     /// hash per value, so a plain decryption goes without.
     pub keep_ivs: bool,
+    /// Keep every value's plaintext, which [`Decrypted::documents`] and
+    /// [`Decrypted::extract`] read; without it only the file's bytes are made.
+    pub keep_values: bool,
 }
 
 /// A decrypted file.
 pub struct Decrypted {
     /// The plaintext file, in the format it was read in.
     pub bytes: Vec<u8>,
-    /// Every leaf's plaintext value (`None` for comments).
-    values: Vec<Option<Scalar>>,
-    /// Every value's plaintext as spelled in the file.
-    spellings: Vec<Option<Zeroizing<Vec<u8>>>>,
+    /// Every leaf's plaintext value (`None` for comments), when kept.
+    values: Option<Values>,
     /// Things the user should know (comments that could not be decrypted).
     pub warnings: Vec<String>,
     /// The IV of every decrypted value, for [`crate::encrypt::reencrypt`] (empty unless
     /// [`DecryptOptions::keep_ivs`]).
     stash: IvStash,
+}
+
+/// Every leaf's plaintext value and its spelling in the plaintext file.
+struct Values {
+    values: Vec<Option<Scalar>>,
+    spellings: Vec<Option<Zeroizing<Vec<u8>>>>,
 }
 
 impl Decrypted {
@@ -54,11 +61,17 @@ impl Decrypted {
 
     /// The documents as plain trees (comments left out); `format` is the one `doc` was
     /// parsed with.
+    ///
+    /// # Panics
+    /// When decrypted without [`DecryptOptions::keep_values`].
     pub fn documents(&self, format: &dyn Format, doc: &Document) -> Vec<Plain> {
         plain::documents(format, doc, self)
     }
 
     /// The plaintext at `path` of the first document.
+    ///
+    /// # Panics
+    /// When decrypted without [`DecryptOptions::keep_values`].
     pub fn extract(
         &self,
         format: &dyn Format,
@@ -73,15 +86,23 @@ impl Decrypted {
         })?;
         Ok(plain::node(format, doc, node, self))
     }
+
+    fn kept(&self) -> &Values {
+        self.values
+            .as_ref()
+            .expect("values are read only after a decryption that keeps them")
+    }
 }
 
-impl Values for Decrypted {
+impl plain::Values for Decrypted {
     fn value(&self, _doc: &Document, id: LeafId) -> Option<Scalar> {
-        self.values[id].clone()
+        self.kept().values[id].clone()
     }
 
     fn spelling<'a>(&'a self, _doc: &'a Document, id: LeafId) -> &'a [u8] {
-        self.spellings[id].as_deref().map_or(&[], |s| s.as_slice())
+        self.kept().spellings[id]
+            .as_deref()
+            .map_or(&[], |s| s.as_slice())
     }
 }
 
@@ -92,7 +113,7 @@ pub fn decrypt(
     key: &DataKey,
     options: DecryptOptions,
 ) -> Result<Decrypted, Error> {
-    decrypt_replacing(format, doc, key, options, None, true).map(|(decrypted, _)| decrypted)
+    decrypt_replacing(format, doc, key, options, None).map(|(decrypted, _)| decrypted)
 }
 
 /// What one value's replacement would do to a file: found by [`decrypt_replacing`].
@@ -106,16 +127,13 @@ pub(crate) struct Replacement {
 }
 
 /// [`decrypt`], and in the same pass the MAC the file would have if the encrypted value of
-/// leaf `replace.0` had the plaintext `replace.1` (for changing one value in place). Without
-/// `keep_spellings`, only the plaintext bytes, values and warnings are wanted: each value's
-/// spelling, which [`Decrypted::documents`] needs, is not copied.
+/// leaf `replace.0` had the plaintext `replace.1` (for changing one value in place).
 pub(crate) fn decrypt_replacing(
     format: &dyn Format,
     doc: &Document,
     key: &DataKey,
     options: DecryptOptions,
     replace: Option<(LeafId, &[u8])>,
-    keep_spellings: bool,
 ) -> Result<(Decrypted, Replacement), Error> {
     let metadata = metadata_of(doc)?;
     let rules = Rules::new(metadata.crypt_rule.as_ref())?;
@@ -132,21 +150,44 @@ pub(crate) fn decrypt_replacing(
                 )
             })?,
     };
+    let visits = Visits::new(doc, &rules, None);
+    // An alias hashes its target's value: the values are kept for them too.
+    let has_aliases = doc
+        .leaves
+        .iter()
+        .any(|l| matches!(l.kind, LeafKind::Alias(_)));
+    let keep_values = options.keep_values || has_aliases;
+    let opener = Opener {
+        format,
+        doc,
+        cipher: &cipher,
+        layout: &layout,
+    };
+    // The cipher work of every encrypted value, on every core; the walk below takes the
+    // results in order.
+    let mut ahead = visits.ahead(
+        |step| match step.encrypted {
+            true => stored_ciphertext(&doc.leaves[step.leaf].kind),
+            false => None,
+        },
+        Opened::default,
+        |out, step, stored| opener.open(out, step, visits.aad(step), stored),
+    );
     let mut run = Run {
         format,
         doc,
-        rules: &rules,
+        visits: &visits,
         cipher: &cipher,
         layout: &layout,
         mac: Mac::new(metadata.mac_only_encrypted),
         mac_only: metadata.mac_only_encrypted,
-        values: vec![None; doc.leaves.len()],
-        spellings: vec![None; doc.leaves.len()],
-        patches: Vec::new(),
+        values: keep_values.then(|| Values {
+            values: vec![None; doc.leaves.len()],
+            spellings: vec![None; doc.leaves.len()],
+        }),
+        patches: Patches::with_capacity(doc.leaves.len()),
         warnings: Vec::new(),
         keep_ivs: options.keep_ivs,
-        keep_spellings,
-        ahead: Ahead::new(doc),
         stash: IvStash::default(),
         replace: replace
             .map(|(id, plaintext)| (id, plaintext, Mac::new(metadata.mac_only_encrypted))),
@@ -156,9 +197,19 @@ pub(crate) fn decrypt_replacing(
             mac: String::new(),
         },
     };
-    doc.try_walk(|visit| run.visit(visit))?;
-    // Freed before the output is built, where memory peaks.
-    drop(std::mem::take(&mut run.ahead));
+    // Each thread's plaintexts stay with it; its text becomes the patches'.
+    let opened: Vec<Adopted> = std::mem::take(&mut ahead.states)
+        .into_iter()
+        .map(|Opened { buf, text }| Adopted {
+            buf,
+            text: run.patches.adopt(text),
+        })
+        .collect();
+    for (n, step) in visits.steps().iter().enumerate() {
+        let taken = ahead.take(n);
+        run.visit(n, step, taken.map(|(part, r)| (&opened[part], r)))?;
+    }
+    drop(ahead);
     let computed = run.mac.finish();
     if !options.ignore_mac {
         verify_mac(&cipher, metadata, &computed)?;
@@ -172,11 +223,20 @@ pub(crate) fn decrypt_replacing(
     let decrypted = Decrypted {
         bytes: doc.apply(patches),
         values: run.values,
-        spellings: run.spellings,
         warnings: run.warnings,
         stash: run.stash,
     };
     Ok((decrypted, replacement))
+}
+
+/// The stored `ENC[...]` of a value leaf, when it holds one.
+fn stored_ciphertext(kind: &LeafKind) -> Option<&[u8]> {
+    match kind {
+        LeafKind::Value(Scalar::Str(s)) | LeafKind::Shadowed(Scalar::Str(s)) if is_encrypted(s) => {
+            Some(s)
+        }
+        _ => None,
+    }
 }
 
 /// A plaintext file produced by [`decrypt_file`], and warnings.
@@ -261,7 +321,11 @@ fn plaintext(
 ) -> Result<Plaintext, Error> {
     let format = input_format.format();
     let bytes_only = extract.is_none() && input_format == output_format;
-    let (mut decrypted, _) = decrypt_replacing(format, doc, key, options, None, !bytes_only)?;
+    let options = DecryptOptions {
+        keep_values: !bytes_only,
+        ..options
+    };
+    let (mut decrypted, _) = decrypt_replacing(format, doc, key, options, None)?;
     let bytes = match extract {
         Some(at) => match decrypted.extract(format, doc, at)? {
             // A string is written as its bytes, without a line break (as sops does).
@@ -324,73 +388,140 @@ fn verify_mac(cipher: &ValueCipher, metadata: &Metadata, computed: &str) -> Resu
     Ok(())
 }
 
-/// The decryptions of a large file's `ENC[...]` values, done ahead of the walk on every core,
-/// a window of values at a time.
-#[derive(Default)]
-struct Ahead<'a> {
-    /// Per leaf, its index in `jobs`.
-    index: Vec<Option<u32>>,
-    /// Each value's stored text and the range of its AAD in `aads`.
-    jobs: Vec<(&'a str, Range<usize>)>,
-    /// The AADs of all values, in one buffer: a file has as many as values.
-    aads: String,
-    window: parallel::Window<Result<crate::crypto::Decrypted, DecryptError>>,
+/// What decrypting one value needs besides the value: shared by the threads that decrypt a
+/// file's values.
+struct Opener<'a> {
+    format: &'a dyn Format,
+    doc: &'a Document,
+    cipher: &'a ValueCipher,
+    layout: &'a Layout,
 }
 
-impl<'a> Ahead<'a> {
-    fn new(doc: &'a Document) -> Ahead<'a> {
-        let mut ahead = Ahead::default();
-        if !parallel::worthwhile(doc.leaves.len()) {
-            return ahead;
+/// One thread's decrypted values: their plaintexts (and the bytes the MAC hashes, where a
+/// type writes them otherwise) in one buffer, and the text that writes them back in another.
+#[derive(Default)]
+struct Opened {
+    buf: Zeroizing<Vec<u8>>,
+    text: Vec<u8>,
+}
+
+/// A thread's [`Opened`] once its text is the patches' (buffer `text` of them).
+struct Adopted {
+    buf: Zeroizing<Vec<u8>>,
+    text: usize,
+}
+
+/// One value decrypted, its plaintext in its thread's [`Opened`].
+struct Value<'a> {
+    type_name: &'a str,
+    iv: Iv,
+    plaintext: Range<usize>,
+    /// The bytes the MAC hashes.
+    mac: Range<usize>,
+    /// The value had a spelling in the layout record.
+    spelled: bool,
+    /// The value is a comment sops stored as a list element.
+    comment: bool,
+    /// The text the value replaces, and the range of its thread's text that replaces it.
+    patch: (Range<usize>, Range<usize>),
+}
+
+/// Why a value could not be decrypted (the walk, which knows its path, makes the error).
+enum Failure {
+    Cipher(DecryptError),
+    Type(String),
+    Render(Error),
+}
+
+impl Opener<'_> {
+    /// Decrypts the value `stored` of `step` (whose AAD is `aad`) and renders its plaintext.
+    fn open<'s>(
+        &self,
+        out: &mut Opened,
+        step: &Step,
+        aad: &str,
+        stored: &'s [u8],
+    ) -> Result<Value<'s>, Failure> {
+        let leaf = &self.doc.leaves[step.leaf];
+        let d = self
+            .cipher
+            .open(stored, aad.as_bytes(), &mut out.buf)
+            .map_err(Failure::Cipher)?;
+        let spelled = self.layout.get(d.iv.as_bytes()).is_some();
+        let plaintext = &out.buf[d.plaintext.clone()];
+        let mut value = Value {
+            type_name: d.type_name,
+            iv: d.iv,
+            plaintext: d.plaintext.clone(),
+            mac: d.plaintext.clone(),
+            spelled,
+            comment: d.type_name == "comment",
+            patch: (0..0, 0..0),
+        };
+        if value.comment {
+            // sops stores comments inside lists as list elements.
+            value.patch =
+                self.restore(&mut out.text, leaf, &d.iv, Rendering::Comment(plaintext))?;
+            return Ok(value);
         }
-        ahead.index = vec![None; doc.leaves.len()];
-        doc.walk(|v| {
-            if let LeafKind::Value(Scalar::Str(s)) | LeafKind::Shadowed(Scalar::Str(s)) =
-                &doc.leaves[v.leaf].kind
-            {
-                // Values the crypt rule leaves in plaintext are decrypted for nothing, but
-                // none are decrypted wrongly: the walk asks only for those it decrypts.
-                if let Some(Ok(stored)) = is_encrypted(s).then(|| std::str::from_utf8(s)) {
-                    let start = ahead.aads.len();
-                    ahead.aads.push_str(v.aad);
-                    ahead.index[v.leaf] = u32::try_from(ahead.jobs.len()).ok();
-                    ahead.jobs.push((stored, start..ahead.aads.len()));
-                }
+        let decoded = crate::value::decode(d.type_name, plaintext).map_err(Failure::Type)?;
+        value.patch = self.restore(
+            &mut out.text,
+            leaf,
+            &d.iv,
+            Rendering::Plain(decoded.as_ref()),
+        )?;
+        if let Decoded::Typed(typed) = &decoded {
+            let mac = self.format.plaintext(typed.as_ref());
+            if *mac != *plaintext {
+                let start = out.buf.len();
+                out.buf.extend_from_slice(&mac);
+                value.mac = start..out.buf.len();
             }
-        });
-        ahead
+        }
+        Ok(value)
     }
 
-    /// The decryption of leaf `id`, when it is one done ahead.
-    fn take(
-        &mut self,
-        id: LeafId,
-        cipher: &ValueCipher,
-    ) -> Option<Result<crate::crypto::Decrypted, DecryptError>> {
-        let i = (*self.index.get(id)?)?;
-        let aads = &self.aads;
-        self.window.take(&self.jobs, i as usize, |(stored, aad)| {
-            cipher.decrypt(stored, aads[aad.clone()].as_bytes())
-        })
+    /// Writes a plaintext back, appended to `text`: the spelling recorded for the value with
+    /// IV `iv`, if there is one. Returns the range of the document it replaces, and the range
+    /// of `text` that replaces it.
+    fn restore(
+        &self,
+        text: &mut Vec<u8>,
+        leaf: &Leaf,
+        iv: &Iv,
+        plain: Rendering<'_>,
+    ) -> Result<(Range<usize>, Range<usize>), Failure> {
+        let start = text.len();
+        let range = match self.layout.get(iv.as_bytes()) {
+            Some(raw) => {
+                text.extend_from_slice(raw);
+                leaf.span.clone()
+            }
+            None => self
+                .format
+                .render(self.doc, leaf, plain, text)
+                .map_err(|e| {
+                    text.truncate(start);
+                    Failure::Render(e)
+                })?,
+        };
+        Ok((range, start..text.len()))
     }
 }
 
 struct Run<'a> {
     format: &'a dyn Format,
     doc: &'a Document,
-    rules: &'a Rules,
+    visits: &'a Visits,
     cipher: &'a ValueCipher,
     layout: &'a Layout,
     mac: Mac,
     mac_only: bool,
-    values: Vec<Option<Scalar>>,
-    spellings: Vec<Option<Zeroizing<Vec<u8>>>>,
-    patches: Vec<Patch>,
+    values: Option<Values>,
+    patches: Patches,
     warnings: Vec<String>,
     keep_ivs: bool,
-    /// Whether to record each value's spelling: only the plaintext bytes are wanted otherwise.
-    keep_spellings: bool,
-    ahead: Ahead<'a>,
     stash: IvStash,
     /// The leaf replaced, its new plaintext, and the MAC with it.
     replace: Option<(LeafId, &'a [u8], Mac)>,
@@ -398,13 +529,20 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    fn visit(&mut self, v: Visit<'_>) -> Result<(), Error> {
-        let leaf = &self.doc.leaves[v.leaf];
-        let encrypted = self.rules.should_encrypt(v.path, v.comments, v.is_comment);
-        let aad = v.aad;
+    /// Visit `n` of the walk; `opened` is its value decrypted ahead, with its thread's
+    /// buffers, when it is an encrypted value.
+    fn visit(
+        &mut self,
+        n: usize,
+        step: &Step,
+        opened: Option<(&Adopted, Result<Value<'_>, Failure>)>,
+    ) -> Result<(), Error> {
+        let leaf = &self.doc.leaves[step.leaf];
+        let aad = self.visits.aad(step);
+        let path = || Visits::path(self.doc, n);
         match &leaf.kind {
             LeafKind::Comment(stored) => {
-                if !encrypted || !is_encrypted(stored) {
+                if !step.encrypted || !is_encrypted(stored) {
                     return Ok(());
                 }
                 let text = std::str::from_utf8(stored).unwrap_or_default();
@@ -419,83 +557,89 @@ impl Run<'_> {
                 };
                 match decrypted {
                     Some((aad, d)) => {
-                        self.record_iv(&aad, &d);
-                        let patch = self.restore(
-                            v.leaf,
-                            d.iv.as_bytes(),
-                            Rendering::Comment(&d.plaintext),
-                        )?;
-                        self.patches.push(patch);
+                        self.record_iv(&aad, &d.type_name, &d.plaintext, &d.iv);
+                        match self.layout.get(d.iv.as_bytes()) {
+                            Some(raw) => self.patches.push_bytes(leaf.span.clone(), raw),
+                            None => self.patches.render(
+                                self.format,
+                                self.doc,
+                                leaf,
+                                Rendering::Comment(&d.plaintext),
+                            )?,
+                        }
                     }
                     None => self.warnings.push(format!(
                         "a comment in {} could not be decrypted and was kept as it is",
-                        path::Display(v.path)
+                        path()
                     )),
                 }
             }
             LeafKind::Value(scalar) | LeafKind::Shadowed(scalar) => {
                 // A shadowed value is not in sops's tree: not in the MAC, not in plain trees.
                 let in_mac = matches!(leaf.kind, LeafKind::Value(_));
-                if !encrypted {
+                if !step.encrypted {
                     if in_mac && !self.mac_only {
-                        self.hash(v.leaf, &self.format.plaintext(scalar));
+                        self.hash(step.leaf, &self.format.plaintext(scalar.as_ref()));
                     }
-                    self.keep(v.leaf, in_mac, scalar.clone(), self.doc.raw(leaf));
+                    self.keep(step.leaf, in_mac, scalar.clone(), self.doc.raw(leaf));
                     return Ok(());
                 }
                 let failure = |reason: String| Error::DecryptValue {
-                    path: path::Display(v.path).to_string(),
+                    path: path(),
                     reason,
                 };
-                let stored = match scalar {
-                    Scalar::Str(s) if s.is_empty() => {
-                        self.keep(v.leaf, in_mac, scalar.clone(), self.doc.raw(leaf));
+                let (out, opened) = match (scalar, opened) {
+                    (Scalar::Str(s), _) if s.is_empty() => {
+                        self.keep(step.leaf, in_mac, scalar.clone(), self.doc.raw(leaf));
                         return Ok(());
                     }
-                    Scalar::Str(s) if is_encrypted(s) => std::str::from_utf8(s)
-                        .map_err(|_| failure("the ENC[...] value is not UTF-8".into()))?,
-                    other => {
+                    (_, Some(opened)) => opened,
+                    (other, None) => {
                         return Err(failure(format!(
                             "expected an ENC[...] value, found a plaintext {}; the file was edited by hand: restore the value or re-encrypt the file",
                             other.type_name()
                         )))
                     }
                 };
-                let mut d = self
-                    .ahead
-                    .take(v.leaf, self.cipher)
-                    .unwrap_or_else(|| self.cipher.decrypt(stored, aad.as_bytes()))
-                    .map_err(|e| Error::decrypt_value(path::Display(v.path).to_string(), e))?;
-                self.record_iv(aad, &d);
-                if d.type_name == "comment" {
-                    // sops stores comments inside lists as list elements.
-                    let patch =
-                        self.restore(v.leaf, d.iv.as_bytes(), Rendering::Comment(&d.plaintext))?;
-                    self.patches.push(patch);
+                let d = match opened {
+                    Ok(d) => d,
+                    Err(Failure::Cipher(e)) => return Err(Error::decrypt_value(path(), e)),
+                    Err(Failure::Type(reason)) => return Err(failure(reason)),
+                    Err(Failure::Render(e)) => return Err(e),
+                };
+                let Adopted { buf, text } = out;
+                let plaintext = &buf[d.plaintext.clone()];
+                self.record_iv(aad, d.type_name, plaintext, &d.iv);
+                let (range, written) = d.patch.clone();
+                self.patches.push_in(range, *text, written.clone());
+                if d.comment {
                     return Ok(());
                 }
-                if self.replace.as_ref().is_some_and(|r| r.0 == v.leaf) {
-                    self.replacement.spelled = self.layout.get(d.iv.as_bytes()).is_some();
-                    self.replacement.before = Some((d.type_name.to_string(), d.plaintext.clone()));
+                if self.replace.as_ref().is_some_and(|r| r.0 == step.leaf) {
+                    self.replacement.spelled = d.spelled;
+                    self.replacement.before =
+                        Some((d.type_name.to_string(), Zeroizing::new(plaintext.to_vec())));
                 }
-                // Moved, not copied: the value takes over the zeroized buffer.
-                let plaintext = std::mem::take(&mut *d.plaintext);
-                let value = Scalar::from_plaintext(&d.type_name, plaintext).map_err(failure)?;
                 if in_mac {
-                    self.hash(v.leaf, &self.format.plaintext(&value));
+                    self.hash(step.leaf, &buf[d.mac.clone()]);
                 }
-                let patch = self.restore(v.leaf, d.iv.as_bytes(), Rendering::Plain(&value))?;
-                self.keep(v.leaf, in_mac, value, &patch.text);
-                self.patches.push(patch);
+                if self.values.is_some() && in_mac {
+                    let value =
+                        Scalar::from_plaintext(d.type_name, plaintext.to_vec()).map_err(failure)?;
+                    let spelling = self.patches.buf(*text)[written].to_vec();
+                    self.keep(step.leaf, in_mac, value, &spelling);
+                }
             }
             LeafKind::Alias(target) => {
-                let value = self.values[*target].clone();
+                let value = self.values.as_ref().and_then(|v| v.values[*target].clone());
                 if let Some(value) = &value {
-                    if !self.mac_only || encrypted {
-                        self.hash(*target, &self.format.plaintext(value));
+                    if !self.mac_only || step.encrypted {
+                        self.hash(*target, &self.format.plaintext(value.as_ref()));
                     }
                 }
-                self.values[v.leaf] = value;
+                if let Some(values) = &mut self.values {
+                    values.values[step.leaf] = value;
+                }
             }
         }
         Ok(())
@@ -509,33 +653,17 @@ impl Run<'_> {
         }
     }
 
-    fn record_iv(&mut self, aad: &str, d: &crate::crypto::Decrypted) {
+    fn record_iv(&mut self, aad: &str, type_name: &str, plaintext: &[u8], iv: &Iv) {
         if self.keep_ivs {
-            self.stash
-                .record(aad, &d.type_name, &d.plaintext, d.iv.as_bytes());
+            self.stash.record(aad, type_name, plaintext, iv.as_bytes());
         }
     }
 
     /// Records the plaintext of a value sops's tree holds, and its spelling in the file.
     fn keep(&mut self, id: LeafId, in_mac: bool, value: Scalar, spelling: &[u8]) {
-        if in_mac {
-            self.values[id] = Some(value);
-            if self.keep_spellings {
-                self.spellings[id] = Some(Zeroizing::new(spelling.to_vec()));
-            }
+        if let (true, Some(values)) = (in_mac, &mut self.values) {
+            values.values[id] = Some(value);
+            values.spellings[id] = Some(Zeroizing::new(spelling.to_vec()));
         }
-    }
-
-    /// The patch that puts a plaintext back: the spelling recorded for the value with IV
-    /// `iv`, if there is one.
-    fn restore(&self, id: usize, iv: &[u8], plain: Rendering<'_>) -> Result<Patch, Error> {
-        let leaf = &self.doc.leaves[id];
-        if let Some(raw) = self.layout.get(iv) {
-            return Ok(Patch {
-                range: leaf.span.clone(),
-                text: raw.to_vec(),
-            });
-        }
-        self.format.render(self.doc, leaf, plain)
     }
 }

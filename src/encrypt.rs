@@ -11,12 +11,13 @@ use crate::format::{FileFormat, Format};
 use crate::keys::{self, RecipientGroups};
 use crate::layout::Layout;
 use crate::metadata::{KeyGroup, Metadata, FORMAT_VERSION, LAYOUT_KEY, SOPS_KEY};
-use crate::parallel;
 use crate::path::{self, PathSeg};
 use crate::plain::{self, Plain, Stored};
 use crate::rules::{CryptRule, Rules};
 use crate::timestamp::Timestamp;
-use crate::tree::{Document, Leaf, LeafId, LeafKind, Node, Patch, Rendering, Visit};
+use crate::tree::{Document, Leaf, LeafId, LeafKind, Node, Patches, Rendering};
+use crate::value::Scalar;
+use crate::visits::{Step, Visits};
 
 /// What to encrypt, and how.
 pub struct EncryptOptions {
@@ -227,22 +228,40 @@ fn seal(
         rules: &rules,
         cipher: &cipher,
     };
+    let type_of = |id: LeafId| sealer.type_of(&doc.leaves[id]);
+    let visits = Visits::new(doc, &rules, Some(&type_of));
+    // The cipher work of every value, on every core, each with the IV the walk below will
+    // most likely pick: the one the stash holds for it, else its derived one. The walk picks
+    // again, in tree order, and seals anew where it picks another (duplicate values).
+    let mut ahead = visits.ahead(
+        |step| (step.encrypted && sealer.seals(&doc.leaves[step.leaf])).then_some(()),
+        Scratch::default,
+        |scratch, step, ()| sealer.seal_ahead(scratch, step, &visits, &ivs, &stash),
+    );
     let mut run = Run {
-        ahead: Ahead::new(&sealer),
         sealer,
+        visits: &visits,
         ivs: &ivs,
         mac: Mac::new(options.mac_only_encrypted),
         mac_only: options.mac_only_encrypted,
         layout: Layout::default(),
-        patches: Vec::new(),
+        patches: Patches::with_capacity(doc.leaves.len()),
         warnings: Vec::new(),
         encrypted: vec![false; doc.leaves.len()],
-        seen_ivs: HashSet::with_capacity(doc.leaves.len()),
+        seen_ivs: HashSet::with_capacity_and_hasher(doc.leaves.len(), IvHash),
         stash,
+        scratch: Scratch::default(),
     };
-    doc.try_walk(|visit| run.visit(visit))?;
-    // Freed before the output is built, where memory peaks.
-    drop(std::mem::take(&mut run.ahead));
+    // Each thread's text becomes the patches'.
+    let texts: Vec<usize> = std::mem::take(&mut ahead.states)
+        .into_iter()
+        .map(|scratch| run.patches.adopt(scratch.text))
+        .collect();
+    for (n, step) in visits.steps().iter().enumerate() {
+        let taken = ahead.take(n).map(|(part, sealed)| (texts[part], sealed));
+        run.visit(n, step, taken)?;
+    }
+    drop(ahead);
     let Run {
         mac,
         layout,
@@ -343,8 +362,8 @@ pub(crate) fn layout_aad() -> String {
     path::aad(&sops_path(LAYOUT_PATH))
 }
 
-/// What sealing one leaf needs besides its place: shared by the walk and, for large files,
-/// by the threads that seal values ahead of it.
+/// What sealing one leaf needs besides its place: shared by the walk and the threads that
+/// seal values ahead of it.
 struct Sealer<'a> {
     format: &'a dyn Format,
     doc: &'a Document,
@@ -359,11 +378,28 @@ struct Input<'a> {
     plain: Rendering<'a>,
 }
 
-/// One leaf encrypted with a given IV: the patch that writes it, and whether the file must
+/// One leaf encrypted with a given IV: the text that replaces it, and whether the file must
 /// record the plaintext's spelling (decryption would not write it back as it is).
 struct Sealed {
-    patch: Patch,
+    /// The range of the document replaced, and the range of the text that replaces it.
+    patch: (Range<usize>, Range<usize>),
     keeps_spelling: bool,
+}
+
+/// Buffers for sealing: the text that replaces leaves, and room for one `ENC[...]` and
+/// one rendering at a time.
+#[derive(Default)]
+struct Scratch {
+    text: Vec<u8>,
+    enc: Vec<u8>,
+    rendered: Vec<u8>,
+}
+
+/// A leaf sealed ahead of the walk, with the IV it derives and the IV it was sealed with.
+struct Ahead {
+    derived: Iv,
+    iv: Iv,
+    sealed: Result<Sealed, Error>,
 }
 
 impl<'a> Sealer<'a> {
@@ -377,163 +413,167 @@ impl<'a> Sealer<'a> {
             }),
             LeafKind::Value(scalar) | LeafKind::Shadowed(scalar) => Some(Input {
                 type_name: scalar.type_name(),
-                plaintext: self.format.plaintext(scalar),
-                plain: Rendering::Plain(scalar),
+                plaintext: self.format.plaintext(scalar.as_ref()),
+                plain: Rendering::Plain(scalar.as_ref()),
             }),
             LeafKind::Alias(_) => None,
         }
     }
 
-    /// Whether `input` is written encrypted: an empty comment never is, an empty string only
-    /// where the format encrypts those.
-    fn sealable(&self, input: &Input<'_>) -> bool {
-        !input.plaintext.is_empty()
-            || matches!(input.plain, Rendering::Plain(_)) && self.format.encrypts_empty_strings()
+    /// The type `leaf` is encrypted as, without making its plaintext.
+    fn type_of(&self, leaf: &Leaf) -> Option<&'static str> {
+        match &leaf.kind {
+            LeafKind::Comment(_) => Some("comment"),
+            LeafKind::Value(scalar) | LeafKind::Shadowed(scalar) => Some(scalar.type_name()),
+            LeafKind::Alias(_) => None,
+        }
     }
 
-    /// [`Sealer::input`] for what is written encrypted.
-    fn sealable_input(&self, leaf: &'a Leaf) -> Option<Input<'a>> {
-        self.input(leaf).filter(|input| self.sealable(input))
+    /// Whether `leaf` is written encrypted where the crypt rule encrypts it: an empty comment
+    /// never is, an empty string only where the format encrypts those (every other type's
+    /// plaintext has digits or letters).
+    fn seals(&self, leaf: &Leaf) -> bool {
+        match &leaf.kind {
+            LeafKind::Comment(text) => !text.is_empty(),
+            LeafKind::Value(Scalar::Str(s)) | LeafKind::Shadowed(Scalar::Str(s)) => {
+                !s.is_empty() || self.format.encrypts_empty_strings()
+            }
+            LeafKind::Value(_) | LeafKind::Shadowed(_) => true,
+            LeafKind::Alias(_) => false,
+        }
     }
 
-    /// Encrypts leaf `id` with `iv`.
-    fn seal(&self, id: LeafId, input: &Input<'_>, aad: &str, iv: &Iv) -> Result<Sealed, Error> {
+    /// Seals the leaf of `step` with the IV the walk will most likely pick.
+    fn seal_ahead(
+        &self,
+        scratch: &mut Scratch,
+        step: &Step,
+        visits: &Visits,
+        ivs: &IvDeriver,
+        stash: &IvStash,
+    ) -> Ahead {
+        let input = self
+            .input(&self.doc.leaves[step.leaf])
+            .expect("only leaves that seal are sealed ahead");
+        let aad = visits.aad(step);
+        let derived = ivs.derive_at(visits.site(step), &input.plaintext);
+        let iv = stash
+            .peek(aad, input.type_name, &input.plaintext, &derived)
+            .unwrap_or(derived);
+        Ahead {
+            derived,
+            iv,
+            sealed: self.seal(scratch, step.leaf, &input, aad, &iv),
+        }
+    }
+
+    /// Encrypts leaf `id` with `iv`, its text appended to `scratch.text`.
+    fn seal(
+        &self,
+        scratch: &mut Scratch,
+        id: LeafId,
+        input: &Input<'_>,
+        aad: &str,
+        iv: &Iv,
+    ) -> Result<Sealed, Error> {
         let leaf = &self.doc.leaves[id];
-        let enc = self
-            .cipher
-            .encrypt(&input.plaintext, input.type_name, aad.as_bytes(), iv);
+        scratch.enc.clear();
+        self.cipher.seal(
+            &input.plaintext,
+            input.type_name,
+            aad.as_bytes(),
+            iv,
+            &mut scratch.enc,
+        );
+        let enc = std::str::from_utf8(&scratch.enc).expect("ENC[...] strings are ASCII");
         let written = match input.plain {
             Rendering::Comment(_) => {
-                self.rules.check_encrypted_comment(&enc)?;
+                self.rules.check_encrypted_comment(enc)?;
                 Rendering::Comment(enc.as_bytes())
             }
-            _ => Rendering::Encrypted(&enc),
+            _ => Rendering::Encrypted(enc),
         };
+        let start = scratch.text.len();
+        let range = self
+            .format
+            .render(self.doc, leaf, written, &mut scratch.text)
+            .inspect_err(|_| scratch.text.truncate(start))?;
+        let text = start..scratch.text.len();
         Ok(Sealed {
-            patch: self.format.render(self.doc, leaf, written)?,
-            keeps_spelling: !self.renders_back(leaf, input.plain),
+            patch: (range, text),
+            keeps_spelling: !self.renders_back(&mut scratch.rendered, leaf, input.plain),
         })
     }
 
     /// Whether decryption, writing `plain` where `leaf` will be once encrypted, gives back
     /// the text the file has.
-    fn renders_back(&self, leaf: &Leaf, plain: Rendering<'_>) -> bool {
-        let mut reparsed = leaf.clone();
-        reparsed.style = self.format.encrypted_style(&leaf.style);
-        match self.format.render(self.doc, &reparsed, plain) {
-            Ok(p) => p.range == leaf.span && p.text == self.doc.raw(leaf),
-            Err(_) => false,
-        }
-    }
-}
-
-/// A large file's leaves sealed ahead of the walk on every core, a window at a time, each
-/// with the IV the walk will most likely pick: the one the stash holds for it, else its
-/// derived one. The walk picks again, in file order, and seals anew where it picks another
-/// (duplicate values).
-#[derive(Default)]
-struct Ahead {
-    /// Per leaf, its index in `jobs`.
-    index: Vec<Option<u32>>,
-    /// Each leaf and the ranges of its AAD in `aads` and its IV site in `sites`.
-    jobs: Vec<(LeafId, Range<usize>, Range<usize>)>,
-    /// The AADs and IV sites of all leaves, each in one buffer: a file has as many as values.
-    aads: String,
-    sites: Vec<u8>,
-    window: parallel::Window<Option<SealedAhead>>,
-}
-
-struct SealedAhead {
-    derived: Iv,
-    iv: Iv,
-    sealed: Result<Sealed, Error>,
-}
-
-impl Ahead {
-    fn new(sealer: &Sealer<'_>) -> Ahead {
-        let mut ahead = Ahead::default();
-        let doc = sealer.doc;
-        if !parallel::worthwhile(doc.leaves.len()) {
-            return ahead;
-        }
-        ahead.index = vec![None; doc.leaves.len()];
-        doc.walk(|v| {
-            let leaf = &doc.leaves[v.leaf];
-            if !sealer
-                .rules
-                .should_encrypt(v.path, v.comments, v.is_comment)
-            {
-                return;
-            }
-            if let Some(input) = sealer.sealable_input(leaf) {
-                let (aad_start, site_start) = (ahead.aads.len(), ahead.sites.len());
-                ahead.aads.push_str(v.aad);
-                let at = IvPath {
-                    document: v.document,
-                    segments: v.path,
-                };
-                IvDeriver::site(at, input.type_name, 0, &mut ahead.sites);
-                ahead.index[v.leaf] = u32::try_from(ahead.jobs.len()).ok();
-                ahead.jobs.push((
-                    v.leaf,
-                    aad_start..ahead.aads.len(),
-                    site_start..ahead.sites.len(),
-                ));
-            }
-        });
-        ahead
-    }
-
-    /// Leaf `id` sealed ahead, when it is one.
-    fn take(
-        &mut self,
-        id: LeafId,
-        sealer: &Sealer<'_>,
-        ivs: &IvDeriver,
-        stash: &IvStash,
-    ) -> Option<SealedAhead> {
-        let i = (*self.index.get(id)?)?;
-        let (aads, sites) = (&self.aads, &self.sites);
-        let seal = |(id, aad, site): &(LeafId, Range<usize>, Range<usize>)| {
-            let input = sealer.sealable_input(&sealer.doc.leaves[*id])?;
-            let aad = &aads[aad.clone()];
-            let derived = ivs.derive_at(&sites[site.clone()], &input.plaintext);
-            let iv = stash
-                .peek(aad, input.type_name, &input.plaintext, &derived)
-                .unwrap_or(derived);
-            Some(SealedAhead {
-                derived,
-                iv,
-                sealed: sealer.seal(*id, &input, aad, &iv),
-            })
+    fn renders_back(&self, rendered: &mut Vec<u8>, leaf: &Leaf, plain: Rendering<'_>) -> bool {
+        rendered.clear();
+        let style = self.format.encrypted_style(&leaf.style);
+        let range = if style == leaf.style {
+            self.format.render(self.doc, leaf, plain, rendered)
+        } else {
+            let mut reparsed = leaf.clone();
+            reparsed.style = style;
+            self.format.render(self.doc, &reparsed, plain, rendered)
         };
-        self.window.take(&self.jobs, i as usize, seal)?
+        range.is_ok_and(|range| range == leaf.span && *rendered == *self.doc.raw(leaf))
+    }
+}
+
+/// Hashes IVs by their first bytes: they are HMAC outputs (or random, from sops), as good as
+/// any hash of them and cheaper.
+#[derive(Clone, Copy, Default)]
+struct IvHash;
+
+impl std::hash::BuildHasher for IvHash {
+    type Hasher = IvHasher;
+
+    fn build_hasher(&self) -> IvHasher {
+        IvHasher(0)
+    }
+}
+
+struct IvHasher(u64);
+
+impl std::hash::Hasher for IvHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(23) ^ u64::from_le_bytes(word);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
 struct Run<'a> {
     sealer: Sealer<'a>,
+    visits: &'a Visits,
     ivs: &'a IvDeriver,
     mac: Mac,
     mac_only: bool,
     layout: Layout,
-    patches: Vec<Patch>,
+    patches: Patches,
     warnings: Vec<String>,
     /// Which leaves were encrypted, for aliases that point at them.
     encrypted: Vec<bool>,
-    seen_ivs: HashSet<Iv>,
+    seen_ivs: HashSet<Iv, IvHash>,
     stash: IvStash,
-    ahead: Ahead,
+    /// For the leaves sealed again in the walk.
+    scratch: Scratch,
 }
 
 impl Run<'_> {
-    fn visit(&mut self, v: Visit<'_>) -> Result<(), Error> {
+    /// Visits `step`, visit `n` of the walk; `ahead` is its leaf sealed ahead (with the id of
+    /// its thread's text in the patches), when it is one that seals.
+    fn visit(&mut self, n: usize, step: &Step, ahead: Option<(usize, Ahead)>) -> Result<(), Error> {
         let Sealer { format, doc, .. } = self.sealer;
-        let leaf = &doc.leaves[v.leaf];
-        let encrypt = self
-            .sealer
-            .rules
-            .should_encrypt(v.path, v.comments, v.is_comment);
+        let leaf = &doc.leaves[step.leaf];
+        let encrypt = step.encrypted;
         // The plaintext is made once, for the MAC and the cipher both.
         let input = self.sealer.input(leaf);
         match (&leaf.kind, &input) {
@@ -542,55 +582,55 @@ impl Run<'_> {
             }
             (LeafKind::Alias(target), _) => {
                 if let LeafKind::Value(scalar) = &doc.leaves[*target].kind {
-                    let plaintext = format.plaintext(scalar);
+                    let plaintext = format.plaintext(scalar.as_ref());
                     if !self.mac_only || encrypt {
                         self.mac.update(&plaintext);
                     }
                     let target_encrypted = self.encrypted.get(*target).copied().unwrap_or(false);
                     if target_encrypted || (encrypt && !plaintext.is_empty()) {
+                        let path = Visits::path(doc, n);
                         self.warnings.push(format!(
-                            "{} is an alias of an encrypted value: secrets reads this file, sops cannot (sops issue 635); keep anchored values unencrypted or avoid the alias",
-                            path::Display(v.path)
+                            "{path} is an alias of an encrypted value: secrets reads this file, sops cannot (sops issue 635); keep anchored values unencrypted or avoid the alias"
                         ));
                     }
                 }
             }
             _ => {}
         }
-        if let Some(input) = input.filter(|i| encrypt && self.sealer.sealable(i)) {
-            let (iv, sealed) = self.seal(&v, &input)?;
-            if sealed.keeps_spelling {
-                self.layout.insert(iv.as_bytes(), doc.raw(leaf));
-            }
-            self.patches.push(sealed.patch);
-            self.encrypted[v.leaf] = true;
+        let (Some(input), Some((text, ahead))) = (input, ahead) else {
+            return Ok(());
+        };
+        let iv = self.pick_iv(step, &input, ahead.derived);
+        let sealed = if iv == ahead.iv {
+            let sealed = ahead.sealed?;
+            let (range, written) = sealed.patch.clone();
+            self.patches.push_in(range, text, written);
+            sealed
+        } else {
+            self.scratch.text.clear();
+            let sealed = self.sealer.seal(
+                &mut self.scratch,
+                step.leaf,
+                &input,
+                self.visits.aad(step),
+                &iv,
+            )?;
+            let (range, written) = sealed.patch.clone();
+            self.patches.push_bytes(range, &self.scratch.text[written]);
+            sealed
+        };
+        if sealed.keeps_spelling {
+            self.layout.insert(iv.as_bytes(), doc.raw(leaf));
         }
+        self.encrypted[step.leaf] = true;
         Ok(())
-    }
-
-    /// Encrypts one leaf with its deterministic IV, or the IV the stash holds for it.
-    fn seal(&mut self, v: &Visit<'_>, input: &Input<'_>) -> Result<(Iv, Sealed), Error> {
-        let at = IvPath {
-            document: v.document,
-            segments: v.path,
-        };
-        let ahead = self.ahead.take(v.leaf, &self.sealer, self.ivs, &self.stash);
-        let derived = match &ahead {
-            Some(a) => a.derived,
-            None => self.ivs.derive(at, input.type_name, &input.plaintext, 0),
-        };
-        let iv = self.pick_iv(v.aad, at, input, derived);
-        match ahead {
-            Some(a) if a.iv == iv => a.sealed,
-            _ => self.sealer.seal(v.leaf, input, v.aad, &iv),
-        }
-        .map(|sealed| (iv, sealed))
     }
 
     /// The IV for a leaf whose derived IV is `derived`: the stashed one when the value is
     /// unchanged, and one no other leaf has.
-    fn pick_iv(&mut self, aad: &str, at: IvPath<'_>, input: &Input<'_>, derived: Iv) -> Iv {
+    fn pick_iv(&mut self, step: &Step, input: &Input<'_>, derived: Iv) -> Iv {
         let (type_name, plaintext) = (input.type_name, &input.plaintext);
+        let aad = self.visits.aad(step);
         if let Some(iv) = self.stash.take(aad, type_name, plaintext, &derived) {
             if self.seen_ivs.insert(iv) {
                 return iv;
@@ -602,7 +642,9 @@ impl Run<'_> {
         let mut occurrence = 0;
         while !self.seen_ivs.insert(iv) {
             occurrence += 1;
-            iv = self.ivs.derive(at, type_name, plaintext, occurrence);
+            iv = self
+                .ivs
+                .derive_again(self.visits.site(step), occurrence, plaintext);
         }
         iv
     }

@@ -50,9 +50,11 @@ pub mod rewrite;
 pub mod rotate;
 pub mod rules;
 pub mod scan;
+pub mod text;
 pub mod timestamp;
 pub mod tree;
 pub mod value;
+mod visits;
 
 pub use error::{exit_code, Error, Result};
 

@@ -107,17 +107,11 @@ impl Unlocked {
             return Ok(None);
         };
         let type_name = scalar.type_name();
-        let plaintext = format.plaintext(&scalar);
+        let plaintext = format.plaintext(scalar.as_ref());
         let mut metadata = decrypt::metadata_of(doc)?.clone();
         let cipher_kind = metadata.cipher()?;
-        let (decrypted, replacement) = decrypt::decrypt_replacing(
-            format,
-            doc,
-            &self.key,
-            options,
-            Some((id, &plaintext)),
-            false,
-        )?;
+        let (decrypted, replacement) =
+            decrypt::decrypt_replacing(format, doc, &self.key, options, Some((id, &plaintext)))?;
         let file = |bytes| Encrypted {
             bytes,
             warnings: decrypted.warnings.clone(),
@@ -128,7 +122,7 @@ impl Unlocked {
         };
         if type_before == type_name && before.as_slice() == &*plaintext {
             return Ok(Some(SetInPlace {
-                file: file(doc.text.clone()),
+                file: file(doc.text.to_vec()),
                 changed: false,
             }));
         }
@@ -156,7 +150,7 @@ impl Unlocked {
         let aad = path::aad(at);
         let enc = cipher.encrypt(&plaintext, type_name, aad.as_bytes(), &iv);
         // A format may not write a value into its encrypted form (binary): the whole way.
-        let Ok(patch) = format.render(doc, leaf, Rendering::Encrypted(&enc)) else {
+        let Ok(patch) = format.patch(doc, leaf, Rendering::Encrypted(&enc)) else {
             return Ok(None);
         };
         let mut patches = vec![patch];
@@ -268,7 +262,7 @@ fn mixed_ciphers(doc: &Document, cipher: Cipher) -> Option<String> {
     let mut count = 0;
     for leaf in &doc.leaves {
         let stored = match &leaf.kind {
-            LeafKind::Value(Scalar::Str(s)) | LeafKind::Shadowed(Scalar::Str(s)) => s,
+            LeafKind::Value(Scalar::Str(s)) | LeafKind::Shadowed(Scalar::Str(s)) => s.as_slice(),
             LeafKind::Comment(text) => text,
             _ => continue,
         };

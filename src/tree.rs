@@ -6,18 +6,22 @@
 
 use std::any::Any;
 use std::ops::Range;
+use std::sync::Arc;
 
+use crate::error::Error;
+use crate::format::Format;
 use crate::metadata::Metadata;
 use crate::path::PathSeg;
-use crate::value::Scalar;
+use crate::text::Source;
+use crate::value::{Scalar, ScalarRef};
 
 /// Index of a leaf in [`Document::leaves`].
 pub type LeafId = usize;
 
 /// A parsed file.
 pub struct Document {
-    /// The file's bytes.
-    pub text: Vec<u8>,
+    /// The file's bytes, which its string values may be slices of.
+    pub text: Arc<Source>,
     /// The root of each document (several only in multi-document YAML): a map, or a list
     /// for JSON files whose root is an array (which sops cannot read).
     pub branches: Vec<Node>,
@@ -123,7 +127,7 @@ pub enum Rendering<'a> {
     /// A value's `ENC[...]` string.
     Encrypted(&'a str),
     /// A plaintext value.
-    Plain(&'a Scalar),
+    Plain(ScalarRef<'a>),
     /// A comment, as its text after the marker (plaintext or `ENC[...]`).
     Comment(&'a [u8]),
 }
@@ -137,28 +141,132 @@ pub struct Patch {
     pub text: Vec<u8>,
 }
 
-impl Drop for Document {
-    fn drop(&mut self) {
-        // An encrypted file's `ENC[...]` values are ciphertext, as stored on disk: they are
-        // freed without the byte-by-byte wipe plaintext gets (a tenth of a decryption's time).
-        if self.metadata.is_none() {
-            return;
+/// Replacements of byte ranges of a document's text, their new bytes kept in a few buffers
+/// rather than one allocation each: a file has as many as values.
+#[derive(Default)]
+pub struct Patches {
+    edits: Vec<Edit>,
+    /// The new bytes; the first buffer is the one [`Patches::render`] and
+    /// [`Patches::push`] append to, the others were adopted ([`Patches::adopt`]).
+    bufs: Vec<Vec<u8>>,
+}
+
+struct Edit {
+    range: Range<usize>,
+    buf: usize,
+    text: Range<usize>,
+}
+
+impl Patches {
+    /// Patches for about `n` values.
+    pub fn with_capacity(n: usize) -> Patches {
+        Patches {
+            edits: Vec::with_capacity(n),
+            bufs: Vec::new(),
         }
-        for leaf in &mut self.leaves {
-            if let LeafKind::Value(Scalar::Str(s)) | LeafKind::Shadowed(Scalar::Str(s)) =
-                &mut leaf.kind
-            {
-                if crate::crypto::is_encrypted(s) {
-                    drop(std::mem::take(&mut **s));
-                }
+    }
+
+    fn own(&mut self) -> &mut Vec<u8> {
+        if self.bufs.is_empty() {
+            self.bufs.push(Vec::new());
+        }
+        &mut self.bufs[0]
+    }
+
+    /// Adds the patch `format` writes for `value` in place of `leaf`.
+    pub fn render(
+        &mut self,
+        format: &dyn Format,
+        doc: &Document,
+        leaf: &Leaf,
+        value: Rendering<'_>,
+    ) -> Result<(), Error> {
+        let buf = self.own();
+        let start = buf.len();
+        match format.render(doc, leaf, value, buf) {
+            Ok(range) => {
+                let text = start..buf.len();
+                self.edits.push(Edit {
+                    range,
+                    buf: 0,
+                    text,
+                });
+                Ok(())
+            }
+            Err(e) => {
+                buf.truncate(start);
+                Err(e)
             }
         }
+    }
+
+    /// Adds a patch.
+    pub fn push(&mut self, patch: Patch) {
+        self.push_bytes(patch.range, &patch.text);
+    }
+
+    /// Adds a patch that writes `text` in place of `range`.
+    pub fn push_bytes(&mut self, range: Range<usize>, text: &[u8]) {
+        let buf = self.own();
+        let start = buf.len();
+        buf.extend_from_slice(text);
+        let text = start..buf.len();
+        self.edits.push(Edit {
+            range,
+            buf: 0,
+            text,
+        });
+    }
+
+    /// Takes over `buf`, text made elsewhere (on another thread) that patches added with
+    /// [`Patches::push_in`] point into; returns its id.
+    pub fn adopt(&mut self, buf: Vec<u8>) -> usize {
+        self.own();
+        self.bufs.push(buf);
+        self.bufs.len() - 1
+    }
+
+    /// Adds a patch that writes `text` of the adopted buffer `buf` in place of `range`.
+    pub fn push_in(&mut self, range: Range<usize>, buf: usize, text: Range<usize>) {
+        debug_assert!(text.end <= self.bufs[buf].len());
+        self.edits.push(Edit { range, buf, text });
+    }
+
+    /// The adopted buffer `buf`.
+    pub fn buf(&self, buf: usize) -> &[u8] {
+        &self.bufs[buf]
+    }
+
+    /// How many patches there are.
+    pub fn len(&self) -> usize {
+        self.edits.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.edits.is_empty()
+    }
+}
+
+impl Extend<Patch> for Patches {
+    fn extend<I: IntoIterator<Item = Patch>>(&mut self, patches: I) {
+        for p in patches {
+            self.push(p);
+        }
+    }
+}
+
+impl From<Vec<Patch>> for Patches {
+    fn from(patches: Vec<Patch>) -> Patches {
+        let mut all = Patches::with_capacity(patches.len());
+        all.extend(patches);
+        all
     }
 }
 
 impl Document {
     /// A document over `text` with no leaves yet.
-    pub(crate) fn new(text: Vec<u8>, state: Box<dyn Any + Send + Sync>) -> Document {
+    pub(crate) fn new(text: Arc<Source>, state: Box<dyn Any + Send + Sync>) -> Document {
         Document {
             text,
             branches: Vec::new(),
@@ -174,10 +282,14 @@ impl Document {
         self.metadata.is_some() || self.metadata_error.is_some()
     }
 
-    /// Records a metadata block read from the file.
+    /// Records a metadata block read from the file. The text of an encrypted file is
+    /// ciphertext and metadata, which need no wipe.
     pub(crate) fn set_metadata(&mut self, parsed: Result<Metadata, crate::error::Error>) {
         match parsed {
-            Ok(md) => self.metadata = Some(md),
+            Ok(md) => {
+                self.text.set_secret(false);
+                self.metadata = Some(md);
+            }
             Err(e) => self.metadata_error = Some(e.to_string()),
         }
     }
@@ -222,19 +334,20 @@ impl Document {
         result
     }
 
-    /// Applies patches (sorted, non-overlapping) to the text.
-    pub fn apply(&self, mut patches: Vec<Patch>) -> Vec<u8> {
-        patches.sort_by_key(|p| (p.range.start, p.range.end));
-        let (added, removed) = patches
+    /// Applies patches (non-overlapping) to the text.
+    pub fn apply(&self, patches: impl Into<Patches>) -> Vec<u8> {
+        let Patches { mut edits, bufs } = patches.into();
+        edits.sort_by_key(|e| (e.range.start, e.range.end));
+        let (added, removed) = edits
             .iter()
-            .fold((0, 0), |(a, r), p| (a + p.text.len(), r + p.range.len()));
+            .fold((0, 0), |(a, r), e| (a + e.text.len(), r + e.range.len()));
         let mut out = Vec::with_capacity(self.text.len() + added - removed);
         let mut at = 0;
-        for p in patches {
-            debug_assert!(p.range.start >= at, "overlapping patches");
-            out.extend_from_slice(&self.text[at..p.range.start]);
-            out.extend_from_slice(&p.text);
-            at = p.range.end;
+        for e in edits {
+            debug_assert!(e.range.start >= at, "overlapping patches");
+            out.extend_from_slice(&self.text[at..e.range.start]);
+            out.extend_from_slice(&bufs[e.buf][e.text]);
+            at = e.range.end;
         }
         out.extend_from_slice(&self.text[at..]);
         out

@@ -9,6 +9,7 @@ use std::fmt;
 
 use zeroize::Zeroizing;
 
+use crate::text::Text;
 use crate::timestamp::Timestamp;
 
 /// A leaf value of a SOPS tree. String and time values are zeroized on drop; `Debug` never
@@ -16,7 +17,7 @@ use crate::timestamp::Timestamp;
 #[derive(Clone, PartialEq)]
 pub enum Scalar {
     /// A string; bytes, because the binary format holds arbitrary bytes.
-    Str(Zeroizing<Vec<u8>>),
+    Str(Text),
     /// A 64-bit integer.
     Int(i64),
     /// A 64-bit float.
@@ -36,52 +37,36 @@ impl fmt::Debug for Scalar {
 impl Scalar {
     /// A string scalar.
     pub fn str(s: impl Into<Vec<u8>>) -> Scalar {
-        Scalar::Str(Zeroizing::new(s.into()))
+        Scalar::Str(Text::from(s.into()))
+    }
+
+    /// The value, borrowed.
+    pub fn as_ref(&self) -> ScalarRef<'_> {
+        match self {
+            Scalar::Str(s) => ScalarRef::Str(s),
+            Scalar::Int(i) => ScalarRef::Int(*i),
+            Scalar::Float(f) => ScalarRef::Float(*f),
+            Scalar::Bool(b) => ScalarRef::Bool(*b),
+            Scalar::Time(t) => ScalarRef::Time(t),
+        }
     }
 
     /// The SOPS type name stored in `type:`.
     pub fn type_name(&self) -> &'static str {
-        match self {
-            Scalar::Str(_) => "str",
-            Scalar::Int(_) => "int",
-            Scalar::Float(_) => "float",
-            Scalar::Bool(_) => "bool",
-            Scalar::Time(_) => "time",
-        }
+        self.as_ref().type_name()
     }
 
     /// The plaintext bytes SOPS encrypts and hashes for this value (Go's `ToBytes`).
     pub fn plaintext(&self) -> Cow<'_, [u8]> {
-        match self {
-            Scalar::Str(s) => Cow::Borrowed(s.as_slice()),
-            Scalar::Int(i) => Cow::Owned(i.to_string().into_bytes()),
-            Scalar::Float(f) => Cow::Owned(go_format_float(*f).into_bytes()),
-            Scalar::Bool(true) => Cow::Borrowed(b"True"),
-            Scalar::Bool(false) => Cow::Borrowed(b"False"),
-            Scalar::Time(t) => Cow::Borrowed(t.as_bytes()),
-        }
+        self.as_ref().plaintext()
     }
 
     /// Reads a decrypted plaintext of SOPS type `type_name`, as Go's `strconv` would.
     pub fn from_plaintext(type_name: &str, bytes: Vec<u8>) -> Result<Scalar, String> {
         let bytes = Zeroizing::new(bytes);
-        let text = || std::str::from_utf8(&bytes).map_err(|_| "not UTF-8".to_string());
-        match type_name {
-            "str" => Ok(Scalar::Str(bytes)),
-            "int" => parse_go_int(text()?)
-                .map(Scalar::Int)
-                .ok_or_else(|| "not a valid int".into()),
-            "float" => parse_go_float(text()?)
-                .map(Scalar::Float)
-                .ok_or_else(|| "not a valid float".into()),
-            "bool" => parse_go_bool(text()?)
-                .map(Scalar::Bool)
-                .ok_or_else(|| "not a valid bool".into()),
-            "time" => Timestamp::parse_rfc3339(text()?)
-                .map(|t| Scalar::Time(Zeroizing::new(t.to_rfc3339_nano())))
-                .ok_or_else(|| "not a valid RFC 3339 time".into()),
-            "bytes" => Err("type 'bytes' is not supported (sops cannot read it either)".into()),
-            other => Err(format!("unknown type {other:?}")),
+        match decode(type_name, &bytes)? {
+            Decoded::Str(_) => Ok(Scalar::Str(Text::from(bytes))),
+            Decoded::Typed(value) => Ok(value),
         }
     }
 
@@ -92,6 +77,104 @@ impl Scalar {
             _ => None,
         }
     }
+}
+
+/// A scalar, borrowed: what writing or hashing a value needs.
+#[derive(Clone, Copy)]
+pub enum ScalarRef<'a> {
+    /// A string.
+    Str(&'a [u8]),
+    /// A 64-bit integer.
+    Int(i64),
+    /// A 64-bit float.
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+    /// A timestamp in its canonical RFC 3339 text.
+    Time(&'a str),
+}
+
+impl fmt::Debug for ScalarRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ScalarRef::{}(<redacted>)", self.type_name())
+    }
+}
+
+impl<'a> ScalarRef<'a> {
+    /// The SOPS type name stored in `type:`.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            ScalarRef::Str(_) => "str",
+            ScalarRef::Int(_) => "int",
+            ScalarRef::Float(_) => "float",
+            ScalarRef::Bool(_) => "bool",
+            ScalarRef::Time(_) => "time",
+        }
+    }
+
+    /// The plaintext bytes SOPS encrypts and hashes for this value (Go's `ToBytes`).
+    pub fn plaintext(self) -> Cow<'a, [u8]> {
+        match self {
+            ScalarRef::Str(s) => Cow::Borrowed(s),
+            ScalarRef::Int(i) => Cow::Owned(i.to_string().into_bytes()),
+            ScalarRef::Float(f) => Cow::Owned(go_format_float(f).into_bytes()),
+            ScalarRef::Bool(true) => Cow::Borrowed(b"True"),
+            ScalarRef::Bool(false) => Cow::Borrowed(b"False"),
+            ScalarRef::Time(t) => Cow::Borrowed(t.as_bytes()),
+        }
+    }
+
+    /// The value, owned.
+    pub fn to_owned(self) -> Scalar {
+        match self {
+            ScalarRef::Str(s) => Scalar::str(s),
+            ScalarRef::Int(i) => Scalar::Int(i),
+            ScalarRef::Float(f) => Scalar::Float(f),
+            ScalarRef::Bool(b) => Scalar::Bool(b),
+            ScalarRef::Time(t) => Scalar::Time(Zeroizing::new(t.to_string())),
+        }
+    }
+}
+
+/// A decrypted plaintext read as its SOPS type: a string is the plaintext itself.
+pub enum Decoded<'a> {
+    /// A string: the plaintext, borrowed.
+    Str(&'a [u8]),
+    /// Any other type, read from the plaintext.
+    Typed(Scalar),
+}
+
+impl<'a> Decoded<'a> {
+    /// The value, borrowed.
+    pub fn as_ref(&self) -> ScalarRef<'_> {
+        match self {
+            Decoded::Str(s) => ScalarRef::Str(s),
+            Decoded::Typed(value) => value.as_ref(),
+        }
+    }
+}
+
+/// Reads a decrypted plaintext of SOPS type `type_name`, as Go's `strconv` would.
+pub fn decode<'a>(type_name: &str, bytes: &'a [u8]) -> Result<Decoded<'a>, String> {
+    let text = || std::str::from_utf8(bytes).map_err(|_| "not UTF-8".to_string());
+    let typed = match type_name {
+        "str" => return Ok(Decoded::Str(bytes)),
+        "int" => parse_go_int(text()?)
+            .map(Scalar::Int)
+            .ok_or("not a valid int")?,
+        "float" => parse_go_float(text()?)
+            .map(Scalar::Float)
+            .ok_or("not a valid float")?,
+        "bool" => parse_go_bool(text()?)
+            .map(Scalar::Bool)
+            .ok_or("not a valid bool")?,
+        "time" => Timestamp::parse_rfc3339(text()?)
+            .map(|t| Scalar::Time(Zeroizing::new(t.to_rfc3339_nano())))
+            .ok_or("not a valid RFC 3339 time")?,
+        "bytes" => return Err("type 'bytes' is not supported (sops cannot read it either)".into()),
+        other => return Err(format!("unknown type {other:?}")),
+    };
+    Ok(Decoded::Typed(typed))
 }
 
 /// Go's `strconv.FormatFloat(v, 'f', -1, 64)`: shortest round-trip digits, never an exponent.

@@ -414,7 +414,7 @@ fn encrypted_paths(format: FileFormat, sealed: &[u8]) -> Vec<(Vec<PathSeg>, bool
     doc.walk(|v| {
         if let LeafKind::Value(Scalar::Str(s)) = &doc.leaves[v.leaf].kind {
             if v.document == 0 && is_encrypted(s) {
-                let stored = EncryptedValue::parse(std::str::from_utf8(s).unwrap()).unwrap();
+                let stored = EncryptedValue::parse(s).unwrap();
                 paths.push((v.path.to_vec(), stored.type_name == "str"));
             }
         }

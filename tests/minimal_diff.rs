@@ -14,7 +14,7 @@ use common::*;
 use proptest::prelude::*;
 use secrets::format::FileFormat;
 use secrets::tree::{LeafKind, Rendering};
-use secrets::value::Scalar;
+use secrets::value::{Scalar, ScalarRef};
 
 /// Lines of `after` that differ from `before`, for files of equal line count; `None` when
 /// the line counts differ.
@@ -428,10 +428,10 @@ fn target(plain: &[u8], kind: &str) -> Option<Target> {
     let (path, old, id) = candidates.get(candidates.len() / 2)?.clone();
     let new = format!("{old}-changed");
     let patch = format
-        .render(
+        .patch(
             &doc,
             &doc.leaves[id],
-            Rendering::Plain(&Scalar::str(new.as_bytes())),
+            Rendering::Plain(ScalarRef::Str(new.as_bytes())),
         )
         .ok()?;
     Some(Target {

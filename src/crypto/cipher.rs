@@ -6,8 +6,8 @@
 //! nonces, same AAD and 16-byte tag), which `sops` cannot read. A file has one cipher; every
 //! value names its own, so decryption needs no setting.
 
-use std::borrow::Cow;
 use std::fmt;
+use std::ops::Range;
 
 use aes_gcm::aead::consts::{U12, U16, U32};
 use aes_gcm::aead::generic_array::typenum::Unsigned;
@@ -15,13 +15,11 @@ use aes_gcm::aead::generic_array::{ArrayLength, GenericArray};
 use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::aes::Aes256;
 use aes_gcm::AesGcm;
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine as _;
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rand::RngCore;
 use zeroize::Zeroizing;
 
-use super::Iv;
+use super::{b64, Iv};
 
 const TAG_LEN: usize = 16;
 
@@ -170,13 +168,13 @@ pub fn is_encrypted(s: &[u8]) -> bool {
     cipher_name(s).is_some()
 }
 
-/// The parts of an `ENC[...]` string.
+/// The parts of an `ENC[...]` string, borrowed from it.
 #[derive(Debug, PartialEq, Eq)]
 pub struct EncryptedValue<'a> {
     /// The cipher it names.
     pub cipher: Cipher,
-    /// Ciphertext without the tag.
-    pub data: Vec<u8>,
+    /// The base64 of the ciphertext without the tag.
+    data: &'a [u8],
     /// The IV (nonce).
     pub iv: Iv,
     /// The authentication tag.
@@ -190,92 +188,104 @@ impl<'a> EncryptedValue<'a> {
     /// `^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]` does (with our other
     /// cipher's name in place of `AES256_GCM` as well): on the first line, greedy groups,
     /// anything after the closing bracket ignored.
-    pub fn parse(s: &'a str) -> Result<EncryptedValue<'a>, DecryptError> {
-        let line = s.split('\n').next().unwrap_or_default();
-        let cipher = Cipher::of(line.as_bytes())
+    pub fn parse(stored: &'a [u8]) -> Result<EncryptedValue<'a>, DecryptError> {
+        let line = match memchr::memchr(b'\n', stored) {
+            Some(end) => &stored[..end],
+            None => stored,
+        };
+        let cipher = Cipher::of(line)
             .map_err(DecryptError::UnknownCipher)?
             .ok_or("not an ENC[...] value")?;
         let rest = &line[cipher.name().len() + "ENC[,data:".len()..];
         let malformed = || DecryptError::from("malformed ENC[...] value");
         // Greedy groups: each field ends at the last separator that still lets the rest match.
-        let close = rest.rfind(']').ok_or_else(malformed)?;
+        let close = memchr::memrchr(b']', rest).ok_or_else(malformed)?;
         let body = &rest[..close];
-        let t = rfind(body, ",type:").ok_or_else(malformed)?;
-        let g = rfind(&body[..t], ",tag:").ok_or_else(malformed)?;
-        let i = rfind(&body[..g], ",iv:").ok_or_else(malformed)?;
+        let t = rfind(body, b",type:").ok_or_else(malformed)?;
+        let g = rfind(&body[..t], b",tag:").ok_or_else(malformed)?;
+        let i = rfind(&body[..g], b",iv:").ok_or_else(malformed)?;
         let (data, iv, tag) = (&body[..i], &body[i + 4..g], &body[g + 5..t]);
-        let type_name = &body[t + 6..];
+        let type_name = std::str::from_utf8(&body[t + 6..])
+            .map_err(|_| DecryptError::from("the type of the ENC[...] value is not UTF-8"))?;
         // Empty data is an encrypted empty string: rops writes those (sops never does).
-        if [iv, tag, type_name].iter().any(|f| f.is_empty()) {
+        if iv.is_empty() || tag.is_empty() || type_name.is_empty() {
             return Err(malformed());
         }
         let invalid = |what: &str| format!("the {what} of the ENC[...] value is not valid base64");
-        // The IV and tag are decoded on the stack: a file has as many of them as values.
-        let mut buf = [0u8; 48];
-        let short = |field: &str, buf: &mut [u8; 48], what: &str| {
+        let too_long = |what: &str| format!("the {what} of the ENC[...] value is too long");
+        // The IV and tag are decoded on the stack (64 characters are 48 bytes at most); the
+        // data, when the value is decrypted, into the caller's buffer.
+        let short = |field: &[u8], what: &str| {
             if field.len() > 64 {
-                return Err(format!("the {what} of the ENC[...] value is too long"));
+                return Err(too_long(what));
             }
-            B64.decode_slice(field, buf).map_err(|_| invalid(what))
+            b64::decode_array::<48>(field).ok_or_else(|| invalid(what))
         };
-        let n = short(iv, &mut buf, "iv")?;
-        let iv = Iv::from_slice(&buf[..n]).ok_or("the iv of the ENC[...] value is too long")?;
-        let n = short(tag, &mut buf, "tag")?;
-        let tag = buf[..n]
+        let (bytes, n) = short(iv, "iv")?;
+        let iv = Iv::from_slice(&bytes[..n]).ok_or_else(|| too_long("iv"))?;
+        let (bytes, n) = short(tag, "tag")?;
+        let tag = bytes[..n]
             .try_into()
             .map_err(|_| "the tag of the ENC[...] value is not 16 bytes")?;
         Ok(EncryptedValue {
             cipher,
-            data: B64.decode(data).map_err(|_| invalid("data"))?,
+            data,
             iv,
             tag,
             type_name,
         })
     }
-}
 
-/// `name`, borrowed when it is one of the type names SOPS writes.
-fn type_name_of(name: &str) -> Cow<'static, str> {
-    const KNOWN: [&str; 7] = ["str", "int", "float", "bool", "time", "bytes", "comment"];
-    match KNOWN.into_iter().find(|known| *known == name) {
-        Some(known) => Cow::Borrowed(known),
-        None => Cow::Owned(name.to_string()),
+    /// The ciphertext without the tag.
+    pub fn data(&self) -> Result<Vec<u8>, DecryptError> {
+        let mut out = Vec::new();
+        self.data_into(&mut out)?;
+        Ok(out)
+    }
+
+    /// Appends the ciphertext without the tag to `out`.
+    fn data_into(&self, out: &mut Vec<u8>) -> Result<(), DecryptError> {
+        b64::decode_into(self.data, out)
+            .ok_or_else(|| "the data of the ENC[...] value is not valid base64".into())
     }
 }
 
-/// Length of the padded base64 of `n` bytes.
-fn b64_len(n: usize) -> usize {
-    n.div_ceil(3) * 4
-}
-
-/// Appends the base64 of `bytes` to `out`.
-fn push_b64(out: &mut Vec<u8>, bytes: &[u8]) {
-    let start = out.len();
-    out.resize(start + b64_len(bytes.len()), 0);
-    let written = B64
-        .encode_slice(bytes, &mut out[start..])
-        .expect("sized for the padded encoding");
-    debug_assert_eq!(written, out.len() - start);
-}
-
-/// The last `needle` in `hay`. The fields searched are short, so a plain backwards scan beats
-/// setting up a substring searcher for every value of a file.
-fn rfind(hay: &str, needle: &str) -> Option<usize> {
-    hay.as_bytes()
-        .windows(needle.len())
-        .rposition(|w| w == needle.as_bytes())
+/// The last `needle` in `hay`. The fields searched are short, so a backwards scan for the
+/// needle's first byte beats setting up a substring searcher for every value of a file.
+fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let mut end = hay.len();
+    while let Some(at) = memchr::memrchr(needle[0], &hay[..end]) {
+        if hay[at..].starts_with(needle) {
+            return Some(at);
+        }
+        end = at;
+    }
+    None
 }
 
 /// A decrypted value: its type name and plaintext.
 pub struct Decrypted {
     /// The cipher it was encrypted with.
     pub cipher: Cipher,
-    /// SOPS type name (borrowed for the names SOPS writes: a file has as many as values).
-    pub type_name: Cow<'static, str>,
+    /// SOPS type name.
+    pub type_name: String,
     /// The plaintext bytes.
     pub plaintext: Zeroizing<Vec<u8>>,
     /// The value's IV, which keys the records kept per value (layout, re-encryption).
     pub iv: Iv,
+}
+
+/// A value decrypted into a buffer of the caller's ([`ValueCipher::open`]).
+#[derive(Debug)]
+pub struct Opened<'a> {
+    /// The cipher it was encrypted with.
+    pub cipher: Cipher,
+    /// SOPS type name, borrowed from the stored value.
+    pub type_name: &'a str,
+    /// The value's IV, which keys the records kept per value (layout, re-encryption).
+    pub iv: Iv,
+    /// Where the plaintext is in the buffer.
+    pub plaintext: Range<usize>,
 }
 
 /// The value cipher for one data key: encrypts with one [`Cipher`], decrypts values of
@@ -320,6 +330,16 @@ impl ValueCipher {
     /// When `iv` is not [`Cipher::iv_len`] bytes long (the [`super::IvDeriver`] of the same
     /// cipher makes IVs of the right length).
     pub fn encrypt(&self, plaintext: &[u8], type_name: &str, aad: &[u8], iv: &Iv) -> String {
+        let mut out = Vec::new();
+        self.seal(plaintext, type_name, aad, iv, &mut out);
+        String::from_utf8(out).expect("ENC[...] is the cipher's name, base64 and the type name")
+    }
+
+    /// [`ValueCipher::encrypt`], the `ENC[...]` string appended to `out`.
+    ///
+    /// # Panics
+    /// As [`ValueCipher::encrypt`].
+    pub fn seal(&self, plaintext: &[u8], type_name: &str, aad: &[u8], iv: &Iv, out: &mut Vec<u8>) {
         let iv = iv.as_bytes();
         assert_eq!(
             iv.len(),
@@ -327,78 +347,104 @@ impl ValueCipher {
             "IV length of {}",
             self.cipher
         );
-        // Encrypted in place: once sealed the buffer holds ciphertext, which needs no wipe.
-        let mut buf = plaintext.to_vec();
+        // Encrypted in place, on the stack for the usual short values: once sealed the buffer
+        // holds ciphertext, which needs no wipe.
+        let mut stack = [0u8; 256];
+        let mut heap = Vec::new();
+        let buf = match stack.get_mut(..plaintext.len()) {
+            Some(buf) => buf,
+            None => {
+                heap.resize(plaintext.len(), 0);
+                &mut heap[..]
+            }
+        };
+        buf.copy_from_slice(plaintext);
         let sealed = match self.cipher {
             Cipher::Aes256Gcm => {
                 self.gcm
-                    .encrypt_in_place_detached(GenericArray::from_slice(iv), aad, &mut buf)
+                    .encrypt_in_place_detached(GenericArray::from_slice(iv), aad, buf)
             }
             Cipher::XChaCha20Poly1305 => {
                 self.xchacha
-                    .encrypt_in_place_detached(XNonce::from_slice(iv), aad, &mut buf)
+                    .encrypt_in_place_detached(XNonce::from_slice(iv), aad, buf)
             }
         };
         let tag = sealed.expect("encrypting an in-memory value cannot fail");
-        // Built in one buffer, base64 written in place: a file has as many of these as values.
         let name = self.cipher.name();
-        let mut out = Vec::with_capacity(
+        out.reserve(
             "ENC[,data:,iv:,tag:,type:]".len()
                 + name.len()
                 + type_name.len()
-                + b64_len(buf.len())
-                + b64_len(iv.len())
-                + b64_len(tag.len()),
+                + b64::encoded_len(buf.len())
+                + b64::encoded_len(iv.len())
+                + b64::encoded_len(tag.len()),
         );
         out.extend_from_slice(b"ENC[");
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b",data:");
-        push_b64(&mut out, &buf);
+        b64::encode_into(buf, out);
         out.extend_from_slice(b",iv:");
-        push_b64(&mut out, iv);
+        b64::encode_into(iv, out);
         out.extend_from_slice(b",tag:");
-        push_b64(&mut out, &tag);
+        b64::encode_into(&tag, out);
         out.extend_from_slice(b",type:");
         out.extend_from_slice(type_name.as_bytes());
         out.push(b']');
-        String::from_utf8(out).expect("ENC[...] is the cipher's name, base64 and the type name")
     }
 
     /// Decrypts an `ENC[...]` string of any cipher with AAD `aad`.
     pub fn decrypt(&self, stored: &str, aad: &[u8]) -> Result<Decrypted, DecryptError> {
-        let EncryptedValue {
-            cipher,
-            data,
-            iv,
-            tag,
-            type_name,
-        } = EncryptedValue::parse(stored)?;
-        let mut buf = Zeroizing::new(data);
-        let tag = GenericArray::from_slice(&tag);
-        let nonce = iv.as_bytes();
-        let ok = match (cipher, nonce.len()) {
+        let mut buf = Zeroizing::new(Vec::new());
+        let opened = self.open(stored.as_bytes(), aad, &mut buf)?;
+        Ok(Decrypted {
+            cipher: opened.cipher,
+            type_name: opened.type_name.to_string(),
+            iv: opened.iv,
+            plaintext: buf,
+        })
+    }
+
+    /// [`ValueCipher::decrypt`], the plaintext appended to `out` (which is left as it was
+    /// when the value does not decrypt).
+    pub fn open<'a>(
+        &self,
+        stored: &'a [u8],
+        aad: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<Opened<'a>, DecryptError> {
+        let value = EncryptedValue::parse(stored)?;
+        let start = out.len();
+        value.data_into(out)?;
+        let buf = &mut out[start..];
+        let tag = GenericArray::from_slice(&value.tag);
+        let nonce = value.iv.as_bytes();
+        let ok = match (value.cipher, nonce.len()) {
             (Cipher::Aes256Gcm, 32) => self
                 .gcm
-                .decrypt_in_place_detached(GenericArray::from_slice(nonce), aad, &mut buf, tag)
+                .decrypt_in_place_detached(GenericArray::from_slice(nonce), aad, buf, tag)
                 .is_ok(),
-            (Cipher::Aes256Gcm, 12) => open::<U12>(&self.key, nonce, aad, &mut buf, tag),
-            (Cipher::Aes256Gcm, 16) => open::<U16>(&self.key, nonce, aad, &mut buf, tag),
+            (Cipher::Aes256Gcm, 12) => open::<U12>(&self.key, nonce, aad, buf, tag),
+            (Cipher::Aes256Gcm, 16) => open::<U16>(&self.key, nonce, aad, buf, tag),
             (Cipher::XChaCha20Poly1305, 24) => self
                 .xchacha
-                .decrypt_in_place_detached(XNonce::from_slice(nonce), aad, &mut buf, tag)
+                .decrypt_in_place_detached(XNonce::from_slice(nonce), aad, buf, tag)
                 .is_ok(),
-            (cipher, n) => return Err(format!("unsupported IV length {n} for {cipher}").into()),
+            (cipher, n) => {
+                out.truncate(start);
+                return Err(format!("unsupported IV length {n} for {cipher}").into());
+            }
         };
         if !ok {
+            out.truncate(start);
             return Err(
                 "authentication failed (wrong key, or the value or its path was changed)".into(),
             );
         }
-        Ok(Decrypted {
-            cipher,
-            type_name: type_name_of(type_name),
-            plaintext: buf,
-            iv,
+        Ok(Opened {
+            cipher: value.cipher,
+            type_name: value.type_name,
+            iv: value.iv,
+            plaintext: start..out.len(),
         })
     }
 }
@@ -422,6 +468,8 @@ mod tests {
     use super::*;
     use crate::crypto::{IvDeriver, IvPath};
     use crate::path::PathSeg;
+    use base64::engine::general_purpose::STANDARD as B64;
+    use base64::Engine as _;
 
     fn hex(text: &str) -> Vec<u8> {
         (0..text.len() / 2)
@@ -450,7 +498,7 @@ mod tests {
                 "{s}"
             );
             assert!(s.ends_with(",type:str]"), "{s}");
-            let value = EncryptedValue::parse(&s).unwrap();
+            let value = EncryptedValue::parse(s.as_bytes()).unwrap();
             assert_eq!(value.cipher, cipher);
             assert_eq!(value.iv.as_bytes().len(), cipher.iv_len());
             assert_eq!(value.tag.len(), TAG_LEN);
@@ -474,7 +522,7 @@ mod tests {
         let key = DataKey::generate();
         let values = ValueCipher::with_cipher(&key, Cipher::XChaCha20Poly1305);
         let s = values.encrypt(b"hunter2", "str", b"a:", &iv(1, Cipher::XChaCha20Poly1305));
-        let v = EncryptedValue::parse(&s).unwrap();
+        let v = EncryptedValue::parse(s.as_bytes()).unwrap();
         let with = |data: &[u8], tag: &[u8]| {
             format!(
                 "ENC[XCHACHA20_POLY1305,data:{},iv:{},tag:{},type:str]",
@@ -483,11 +531,15 @@ mod tests {
                 B64.encode(tag)
             )
         };
-        assert!(values.decrypt(&with(&v.data, &v.tag), b"a:").is_ok());
+        assert!(values
+            .decrypt(&with(&v.data().unwrap(), &v.tag), b"a:")
+            .is_ok());
         let mut tag = v.tag;
         tag[0] ^= 1;
-        assert!(values.decrypt(&with(&v.data, &tag), b"a:").is_err());
-        let mut data = v.data.clone();
+        assert!(values
+            .decrypt(&with(&v.data().unwrap(), &tag), b"a:")
+            .is_err());
+        let mut data = v.data().unwrap();
         data[0] ^= 1;
         assert!(values.decrypt(&with(&data, &v.tag), b"a:").is_err());
         // The same bytes read as AES-GCM: the IV length does not fit, and neither would the tag.
@@ -512,9 +564,9 @@ mod tests {
         let plaintext = b"Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.";
         let s = ValueCipher::with_cipher(&key, Cipher::XChaCha20Poly1305)
             .encrypt(plaintext, "str", &aad, &nonce);
-        let v = EncryptedValue::parse(&s).unwrap();
+        let v = EncryptedValue::parse(s.as_bytes()).unwrap();
         assert_eq!(
-            v.data,
+            v.data().unwrap(),
             hex("bd6d179d3e83d43b9576579493c0e939572a1700252bfaccbed2902c21396cbb731c7f1b0b4aa6440bf3a82f4eda7e39ae64c6708c54c216cb96b72e1213b4522f8c9ba40db5d945b11b69b982c1bb9e3f3fac2bc369488f76b2383565d3fff921f9664c97637da9768812f615c68b13b52e")
         );
         assert_eq!(v.tag.to_vec(), hex("c0875924c1c7987947deafd8780acf49"));
@@ -580,24 +632,27 @@ mod tests {
     #[test]
     fn parse_is_greedy_and_ignores_trailing_text() {
         let s = "ENC[AES256_GCM,data:YQ==,iv:Yg==,tag:Y2NjY2NjY2NjY2NjY2NjYw==,type:str]\ntrailing";
-        let v = EncryptedValue::parse(s).unwrap();
-        assert_eq!((v.data.as_slice(), v.type_name), (&b"a"[..], "str"));
+        let v = EncryptedValue::parse(s.as_bytes()).unwrap();
+        assert_eq!(
+            (v.data().unwrap().as_slice(), v.type_name),
+            (&b"a"[..], "str")
+        );
         // rops writes encrypted empty strings.
         let empty = EncryptedValue::parse(
-            "ENC[AES256_GCM,data:,iv:Yg==,tag:Y2NjY2NjY2NjY2NjY2NjYw==,type:str]",
+            b"ENC[AES256_GCM,data:,iv:Yg==,tag:Y2NjY2NjY2NjY2NjY2NjYw==,type:str]",
         );
-        assert!(empty.unwrap().data.is_empty());
+        assert!(empty.unwrap().data().unwrap().is_empty());
         assert!(EncryptedValue::parse(
-            "ENC[AES256_GCM,data:YQ==,iv:,tag:Y2NjY2NjY2NjY2NjY2NjYw==,type:str]"
+            b"ENC[AES256_GCM,data:YQ==,iv:,tag:Y2NjY2NjY2NjY2NjY2NjYw==,type:str]"
         )
         .is_err());
-        assert!(EncryptedValue::parse("plain").is_err());
+        assert!(EncryptedValue::parse(b"plain").is_err());
         // A tag is 16 bytes.
         assert!(
-            EncryptedValue::parse("ENC[AES256_GCM,data:YQ==,iv:Yg==,tag:Yw==,type:str]").is_err()
+            EncryptedValue::parse(b"ENC[AES256_GCM,data:YQ==,iv:Yg==,tag:Yw==,type:str]").is_err()
         );
         let x = EncryptedValue::parse(
-            "ENC[XCHACHA20_POLY1305,data:YQ==,iv:Yg==,tag:Y2NjY2NjY2NjY2NjY2NjYw==,type:int]",
+            b"ENC[XCHACHA20_POLY1305,data:YQ==,iv:Yg==,tag:Y2NjY2NjY2NjY2NjY2NjYw==,type:int]",
         );
         assert_eq!(x.unwrap().cipher, Cipher::XChaCha20Poly1305);
     }

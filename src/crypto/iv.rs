@@ -20,6 +20,9 @@ const INFO: &[u8] = b"secrets/v1 value-iv";
 /// The most bytes an IV has (SOPS's AES-GCM IVs).
 const MAX_LEN: usize = 32;
 
+/// Where a site ([`IvDeriver::site`]) holds the occurrence: after the document index.
+const OCCURRENCE: std::ops::Range<usize> = 8..12;
+
 /// An IV (nonce) of up to 32 bytes, kept inline so that sets of them cost no allocation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Iv {
@@ -92,7 +95,8 @@ impl IvDeriver {
     /// Appends to `out` what [`IvDeriver::derive`] hashes before the plaintext, so that the
     /// IVs of many values can be derived later, elsewhere, with [`IvDeriver::derive_at`].
     pub fn site(path: IvPath<'_>, type_name: &str, occurrence: u32, out: &mut Vec<u8>) {
-        // An unambiguous encoding: every component is tagged and length-prefixed.
+        // An unambiguous encoding: every component is tagged and length-prefixed. The
+        // occurrence is at `OCCURRENCE`, for `derive_again`.
         out.extend_from_slice(&(path.document as u64).to_be_bytes());
         out.extend_from_slice(&occurrence.to_be_bytes());
         for seg in path.segments {
@@ -118,6 +122,21 @@ impl IvDeriver {
         let mut mac = self.mac.clone();
         mac.update(site);
         mac.update(plaintext);
+        self.finish(mac)
+    }
+
+    /// [`IvDeriver::derive_at`] for the `occurrence` of a value whose site was made for
+    /// another occurrence: the site's occurrence field is replaced.
+    pub fn derive_again(&self, site: &[u8], occurrence: u32, plaintext: &[u8]) -> Iv {
+        let mut mac = self.mac.clone();
+        mac.update(&site[..OCCURRENCE.start]);
+        mac.update(&occurrence.to_be_bytes());
+        mac.update(&site[OCCURRENCE.end..]);
+        mac.update(plaintext);
+        self.finish(mac)
+    }
+
+    fn finish(&self, mac: Hmac<Sha256>) -> Iv {
         let digest = mac.finalize().into_bytes();
         Iv::from_slice(&digest[..self.len]).expect("IV lengths are at most the 32 bytes of SHA-256")
     }
@@ -183,6 +202,25 @@ mod tests {
             xchacha.derive(at, "int", b"42", 2).as_bytes(),
             &expected[..24]
         );
+    }
+
+    #[test]
+    fn deriving_again_is_deriving_with_that_occurrence() {
+        let d = IvDeriver::new(&DataKey::generate(), Cipher::Aes256Gcm);
+        let p = [PathSeg::Key("a".into()), PathSeg::Index(7)];
+        let at = IvPath {
+            document: 2,
+            segments: &p,
+        };
+        let mut site = Vec::new();
+        IvDeriver::site(at, "str", 0, &mut site);
+        assert_eq!(d.derive_at(&site, b"x"), d.derive(at, "str", b"x", 0));
+        for occurrence in [0, 1, 300] {
+            assert_eq!(
+                d.derive_again(&site, occurrence, b"x"),
+                d.derive(at, "str", b"x", occurrence)
+            );
+        }
     }
 
     #[test]

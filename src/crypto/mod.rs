@@ -1,5 +1,6 @@
 //! Cryptography with no I/O: the value ciphers, the MAC, deterministic IVs, Shamir.
 
+mod b64;
 mod cipher;
 mod iv;
 mod mac;
@@ -7,7 +8,7 @@ pub mod shamir;
 mod stash;
 
 pub use cipher::{
-    is_encrypted, Cipher, DataKey, DecryptError, Decrypted, EncryptedValue, ValueCipher,
+    is_encrypted, Cipher, DataKey, DecryptError, Decrypted, EncryptedValue, Opened, ValueCipher,
 };
 pub use iv::{Iv, IvDeriver, IvPath};
 pub use mac::Mac;

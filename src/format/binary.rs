@@ -3,11 +3,15 @@
 //! `{"data": "ENC[...]", "sops": {...}}`, tab-indented as sops writes it. Decrypting writes
 //! the bytes back exactly, NUL bytes and invalid UTF-8 included.
 
+use std::ops::Range;
+use std::sync::Arc;
+
 use super::json::{metadata_member, Json};
 use super::Format;
 use crate::error::Error;
 use crate::metadata::Metadata;
 use crate::plain::Plain;
+use crate::text::{Source, Text};
 use crate::tree::{Document, Leaf, LeafKind, MapItem, Node, Patch, Rendering, Style};
 use crate::value::Scalar;
 
@@ -33,8 +37,9 @@ impl Format for Binary {
             .flatten()
             .filter(Document::has_metadata);
         let Some(mut json) = json else {
-            let value = Scalar::str(text.clone());
-            return Ok(whole(text, value, None, false));
+            let source = Source::new(text);
+            let value = Scalar::Str(Text::shared(&source, 0..source.len()));
+            return Ok(whole(source, value, None, false));
         };
         let value = match json.branches.as_slice() {
             [Node::Map(items)] => match items.as_slice() {
@@ -54,26 +59,29 @@ impl Format for Binary {
             )
         })?;
         let metadata = (json.metadata.take(), json.metadata_error.take());
-        Ok(whole(text, value, Some(metadata), true))
+        Ok(whole(Arc::clone(&json.text), value, Some(metadata), true))
     }
 
-    fn render(&self, doc: &Document, leaf: &Leaf, value: Rendering<'_>) -> Result<Patch, Error> {
+    fn render(
+        &self,
+        doc: &Document,
+        leaf: &Leaf,
+        value: Rendering<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<Range<usize>, Error> {
         let state: &State = doc.state();
-        let text = match value {
+        match value {
             Rendering::Encrypted(enc) if !state.encrypted => {
-                format!("{{\n\t\"{DATA}\": \"{enc}\"").into_bytes()
+                out.extend_from_slice(format!("{{\n\t\"{DATA}\": \"{enc}\"").as_bytes())
             }
             Rendering::Encrypted(_) | Rendering::Comment(_) => {
                 return Err(Error::Emit(
                     "a binary file holds one value and no comments".into(),
                 ))
             }
-            Rendering::Plain(scalar) => scalar.plaintext().into_owned(),
-        };
-        Ok(Patch {
-            range: leaf.span.clone(),
-            text,
-        })
+            Rendering::Plain(scalar) => out.extend_from_slice(&scalar.plaintext()),
+        }
+        Ok(leaf.span.clone())
     }
 
     fn metadata_patches(
@@ -132,7 +140,7 @@ impl Format for Binary {
 
 /// A document whose one leaf, `data`, spans the whole file.
 fn whole(
-    text: Vec<u8>,
+    text: Arc<Source>,
     value: Scalar,
     metadata: Option<(Option<Metadata>, Option<String>)>,
     encrypted: bool,

@@ -20,6 +20,7 @@ use crate::error::Error;
 use crate::metadata::{self, EmptyList, Metadata};
 use crate::path::PathSeg;
 use crate::plain::Plain;
+use crate::text::{Source, Text};
 use crate::tree::{Document, Leaf, LeafKind, MapItem, Node, Patch, Rendering, Style};
 use crate::value::Scalar;
 
@@ -35,6 +36,8 @@ struct State {
 
 impl Format for Dotenv {
     fn parse(&self, text: Vec<u8>) -> Result<Document, Error> {
+        let source = Source::new(text);
+        let text: &[u8] = &source;
         let mut items = Vec::new();
         let mut leaves = Vec::new();
         let mut metadata_lines = Vec::new();
@@ -59,29 +62,32 @@ impl Format for Dotenv {
                 let eq = memchr::memchr(b'=', line).ok_or_else(|| {
                     Error::syntax_at(
                         "dotenv",
-                        &text,
+                        text,
                         start,
                         "expected KEY=VALUE (comments must start at the beginning of the line)",
                     )
                 })?;
-                let key = std::str::from_utf8(&line[..eq]).map_err(|_| {
-                    Error::syntax_at("dotenv", &text, start, "the key is not UTF-8")
-                })?;
-                let end = match continuation(&text, start + eq + 1, end) {
+                let key = std::str::from_utf8(&line[..eq])
+                    .map_err(|_| Error::syntax_at("dotenv", text, start, "the key is not UTF-8"))?;
+                let end = match continuation(text, start + eq + 1, end) {
                     Some(value_end) => {
                         next = (value_end + 1).min(text.len());
                         value_end
                     }
                     None => end,
                 };
-                let value = unescape(&text[start + eq + 1..end]);
+                let span = start + eq + 1..end;
                 if let Some(field) = key.strip_prefix(METADATA_PREFIX) {
                     metadata_lines.push(start..next);
-                    metadata_pairs.push((field.to_string(), value));
+                    metadata_pairs.push((field.to_string(), unescape(&text[span])));
                 } else {
+                    let value = match memchr::memchr(b'\\', &text[span.clone()]) {
+                        None => Text::shared(&source, span.clone()),
+                        Some(_) => Text::from(unescape(&text[span.clone()])),
+                    };
                     leaves.push(Leaf {
-                        span: start + eq + 1..end,
-                        kind: LeafKind::Value(Scalar::str(value)),
+                        span,
+                        kind: LeafKind::Value(Scalar::Str(value)),
                         style: Style::default(),
                     });
                     items.push(MapItem::Pair(key.to_string(), Node::Leaf(leaves.len() - 1)));
@@ -90,7 +96,7 @@ impl Format for Dotenv {
             start = next;
         }
         let has_metadata = !metadata_pairs.is_empty();
-        let mut doc = Document::new(text, Box::new(State { metadata_lines }));
+        let mut doc = Document::new(source, Box::new(State { metadata_lines }));
         doc.leaves = leaves;
         doc.branches = vec![Node::Map(items)];
         if has_metadata {
@@ -102,16 +108,19 @@ impl Format for Dotenv {
         Ok(doc)
     }
 
-    fn render(&self, _doc: &Document, leaf: &Leaf, value: Rendering<'_>) -> Result<Patch, Error> {
-        let text = match value {
-            Rendering::Encrypted(enc) => enc.as_bytes().to_vec(),
-            Rendering::Comment(text) => text.to_vec(),
-            Rendering::Plain(scalar) => escape(&super::scalar_text(scalar)),
-        };
-        Ok(Patch {
-            range: leaf.span.clone(),
-            text,
-        })
+    fn render(
+        &self,
+        _doc: &Document,
+        leaf: &Leaf,
+        value: Rendering<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<Range<usize>, Error> {
+        match value {
+            Rendering::Encrypted(enc) => out.extend_from_slice(enc.as_bytes()),
+            Rendering::Comment(text) => out.extend_from_slice(text),
+            Rendering::Plain(scalar) => escape_into(&super::scalar_text(scalar), out),
+        }
+        Ok(leaf.span.clone())
     }
 
     fn metadata_patches(
@@ -191,7 +200,7 @@ impl Format for Dotenv {
             }
             let value = match v {
                 Plain::Scalar(s) => {
-                    let text = super::scalar_text(s);
+                    let text = super::scalar_text(s.as_ref());
                     // sops's dialect has no escape for a backslash: `\n` always reads as a newline.
                     if text.windows(2).any(|w| w == b"\\n") {
                         return Err(Error::Emit(format!(
@@ -331,13 +340,19 @@ fn unescape(raw: &[u8]) -> Vec<u8> {
 /// Newline → `\n` (two characters).
 fn escape(value: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(value.len());
-    for (i, line) in value.split(|&b| b == b'\n').enumerate() {
-        if i > 0 {
-            out.extend_from_slice(b"\\n");
-        }
-        out.extend_from_slice(line);
-    }
+    escape_into(value, &mut out);
     out
+}
+
+/// [`escape`], appended to `out`.
+fn escape_into(value: &[u8], out: &mut Vec<u8>) {
+    let mut rest = value;
+    while let Some(i) = memchr::memchr(b'\n', rest) {
+        out.extend_from_slice(&rest[..i]);
+        out.extend_from_slice(b"\\n");
+        rest = &rest[i + 1..];
+    }
+    out.extend_from_slice(rest);
 }
 
 #[cfg(test)]

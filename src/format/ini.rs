@@ -25,6 +25,7 @@ use super::{tail, Format};
 use crate::error::Error;
 use crate::metadata::{self, EmptyList, Metadata, SOPS_KEY};
 use crate::plain::Plain;
+use crate::text::Source;
 use crate::tree::{Document, Leaf, LeafId, LeafKind, MapItem, Node, Patch, Rendering, Style};
 use crate::value::Scalar;
 
@@ -65,7 +66,7 @@ impl Format for Ini {
         // The `[sops]` sections, each from its header to the end of its last key line.
         let metadata_ranges_empty = metadata_ranges.is_empty();
         let state = tail::Tail::new(&text, metadata_ranges);
-        let mut doc = Document::new(text, Box::new(state));
+        let mut doc = Document::new(Source::new(text), Box::new(state));
         doc.leaves = leaves;
         doc.branches = vec![branch];
         match metadata_pairs {
@@ -85,16 +86,19 @@ impl Format for Ini {
         Ok(doc)
     }
 
-    fn render(&self, _doc: &Document, leaf: &Leaf, value: Rendering<'_>) -> Result<Patch, Error> {
-        let text = match value {
-            Rendering::Encrypted(enc) => enc.as_bytes().to_vec(),
-            Rendering::Comment(text) => text.to_vec(),
-            Rendering::Plain(scalar) => super::scalar_text(scalar),
-        };
-        Ok(Patch {
-            range: leaf.span.clone(),
-            text,
-        })
+    fn render(
+        &self,
+        _doc: &Document,
+        leaf: &Leaf,
+        value: Rendering<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<Range<usize>, Error> {
+        match value {
+            Rendering::Encrypted(enc) => out.extend_from_slice(enc.as_bytes()),
+            Rendering::Comment(text) => out.extend_from_slice(text),
+            Rendering::Plain(scalar) => out.extend_from_slice(&super::scalar_text(scalar)),
+        }
+        Ok(leaf.span.clone())
     }
 
     fn metadata_patches(
@@ -195,7 +199,7 @@ fn section_pairs(section: &str, keys: &[(String, Plain)]) -> Result<Vec<(String,
 /// The text of a scalar, number or null for a string-only format.
 fn text_of(v: &Plain) -> Vec<u8> {
     match v {
-        Plain::Scalar(s) => super::scalar_text(s),
+        Plain::Scalar(s) => super::scalar_text(s.as_ref()).into_owned(),
         Plain::Number(n) => n.as_bytes().to_vec(),
         _ => Vec::new(),
     }

@@ -3,7 +3,9 @@
 
 mod change;
 
+use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::Arc;
 
 use super::Format;
 use crate::change::Change;
@@ -11,8 +13,9 @@ use crate::error::Error;
 use crate::metadata::{EmptyList, Metadata, SOPS_KEY};
 use crate::path::PathSeg;
 use crate::plain::{number_kind, Plain};
+use crate::text::{Source, Text};
 use crate::tree::{Document, Leaf, LeafKind, MapItem, Node, Patch, Quote, Rendering, Style};
-use crate::value::{go_format_float, Scalar};
+use crate::value::{go_format_float, Scalar, ScalarRef};
 
 /// The JSON format.
 pub struct Json;
@@ -39,7 +42,10 @@ struct State {
 
 impl Format for Json {
     fn parse(&self, text: Vec<u8>) -> Result<Document, Error> {
-        let mut p = Parser::new(&text, 0)?;
+        let source = Source::new(text);
+        let text: &[u8] = &source;
+        let mut p = Parser::new(text, 0)?;
+        p.shared = Some(&source);
         p.skip_ws();
         let array = match p.peek() {
             Some(b'{') => false,
@@ -70,7 +76,7 @@ impl Format for Json {
         };
         let leaves = std::mem::take(&mut p.leaves);
         let mut doc = Document::new(
-            text,
+            Arc::clone(&source),
             Box::new(State {
                 array,
                 open,
@@ -87,18 +93,25 @@ impl Format for Json {
         Ok(doc)
     }
 
-    fn render(&self, _doc: &Document, leaf: &Leaf, value: Rendering<'_>) -> Result<Patch, Error> {
-        let text = match value {
-            Rendering::Encrypted(enc) => format!("\"{enc}\"").into_bytes(),
-            Rendering::Plain(scalar) => scalar_json(scalar)?,
+    fn render(
+        &self,
+        _doc: &Document,
+        leaf: &Leaf,
+        value: Rendering<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<Range<usize>, Error> {
+        match value {
+            Rendering::Encrypted(enc) => {
+                out.push(b'"');
+                out.extend_from_slice(enc.as_bytes());
+                out.push(b'"');
+            }
+            Rendering::Plain(scalar) => scalar_json(scalar, out)?,
             Rendering::Comment(_) => {
                 return Err(Error::Emit("JSON files cannot hold comments".into()))
             }
-        };
-        Ok(Patch {
-            range: leaf.span.clone(),
-            text,
-        })
+        }
+        Ok(leaf.span.clone())
     }
 
     fn encrypted_style(&self, style: &Style) -> Style {
@@ -224,11 +237,37 @@ fn metadata_value(raw: &[u8]) -> Result<serde_json::Value, Error> {
         .map_err(|e| Error::InvalidMetadata(format!("the sops member is not valid JSON: {e}")))
 }
 
-/// A scalar as JSON text.
-fn scalar_json(scalar: &Scalar) -> Result<Vec<u8>, Error> {
-    let mut out = String::new();
-    write_value(&mut out, &Plain::Scalar(scalar.clone()), None, 0)?;
-    Ok(out.into_bytes())
+/// A scalar as JSON text, appended to `out`.
+fn scalar_json(scalar: ScalarRef<'_>, out: &mut Vec<u8>) -> Result<(), Error> {
+    if let ScalarRef::Str(s) = scalar {
+        // Most strings need no escape: written as they are, without a String of their own.
+        let plain = |s: &str| {
+            !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\')
+                && !s.contains(['\u{2028}', '\u{2029}'])
+        };
+        if std::str::from_utf8(s).is_ok_and(plain) {
+            out.push(b'"');
+            out.extend_from_slice(s);
+            out.push(b'"');
+            return Ok(());
+        }
+    }
+    let mut text = String::new();
+    write_scalar(&mut text, scalar)?;
+    out.extend_from_slice(text.as_bytes());
+    Ok(())
+}
+
+/// Writes a scalar.
+fn write_scalar(out: &mut String, scalar: ScalarRef<'_>) -> Result<(), Error> {
+    match scalar {
+        ScalarRef::Str(s) => write_string(out, &String::from_utf8_lossy(s)),
+        ScalarRef::Time(t) => write_string(out, t),
+        ScalarRef::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+        ScalarRef::Int(i) => out.push_str(&i.to_string()),
+        ScalarRef::Float(f) => out.push_str(&json_float(f)?),
+    }
+    Ok(())
 }
 
 /// Writes a value; `pretty` is the indentation unit and line break, `level` the current depth.
@@ -249,11 +288,7 @@ fn write_value(
     let sep = if pretty.is_some() { "," } else { ", " };
     match value {
         Plain::Null => out.push_str("null"),
-        Plain::Scalar(Scalar::Str(s)) => write_string(out, &String::from_utf8_lossy(s)),
-        Plain::Scalar(Scalar::Time(t)) => write_string(out, t),
-        Plain::Scalar(Scalar::Bool(b)) => out.push_str(if *b { "true" } else { "false" }),
-        Plain::Scalar(Scalar::Int(i)) => out.push_str(&i.to_string()),
-        Plain::Scalar(Scalar::Float(f)) => out.push_str(&json_float(*f)?),
+        Plain::Scalar(scalar) => write_scalar(out, scalar.as_ref())?,
         Plain::Number(n) => out.push_str(n),
         Plain::List(items) if items.is_empty() => out.push_str("[]"),
         Plain::Map(items) if items.is_empty() => out.push_str("{}"),
@@ -332,6 +367,8 @@ struct Parser<'a> {
     /// The text, checked UTF-8 once: string runs are sliced from it without checking again.
     source: &'a str,
     text: &'a [u8],
+    /// The shared bytes of `text`, when string values are to be slices of them.
+    shared: Option<&'a Arc<Source>>,
     pos: usize,
     leaves: Vec<Leaf>,
 }
@@ -345,6 +382,7 @@ impl<'a> Parser<'a> {
         Ok(Parser {
             source,
             text,
+            shared: None,
             pos,
             leaves: Vec::new(),
         })
@@ -465,7 +503,7 @@ impl<'a> Parser<'a> {
         if self.peek() != Some(b'"') {
             return Err(self.error("expected a member name in double quotes"));
         }
-        let key = self.string()?;
+        let key = self.string()?.into_owned();
         self.skip_ws();
         if self.next() != Some(b':') {
             return Err(self.error_before("expected ':' after a member name"));
@@ -538,8 +576,13 @@ impl<'a> Parser<'a> {
                 }
             }
             Some(b'"') => {
-                let s = self.string()?;
-                Ok(self.push_leaf(start..self.pos, Scalar::str(s), Quote::Double))
+                let value = match (self.string()?, self.shared) {
+                    (Cow::Borrowed(_), Some(source)) => {
+                        Text::shared(source, start + 1..self.pos - 1)
+                    }
+                    (s, _) => Text::from(s.into_owned().into_bytes()),
+                };
+                Ok(self.push_leaf(start..self.pos, Scalar::Str(value), Quote::Double))
             }
             Some(b't') if self.text[self.pos..].starts_with(b"true") => {
                 self.pos += 4;
@@ -616,7 +659,9 @@ impl<'a> Parser<'a> {
         Ok(v)
     }
 
-    fn string(&mut self) -> Result<String, Error> {
+    /// The string at `pos` (its opening quote), borrowed from the text when it has no
+    /// escapes.
+    fn string(&mut self) -> Result<Cow<'a, str>, Error> {
         let start = self.pos;
         self.pos += 1;
         let mut out = String::new();
@@ -628,9 +673,14 @@ impl<'a> Parser<'a> {
                 .unwrap_or(self.text.len() - run_start);
             self.pos += run;
             // The run ends at an ASCII byte or the end: a character boundary.
-            out.push_str(&self.source[run_start..self.pos]);
+            let run = &self.source[run_start..self.pos];
+            if self.peek() == Some(b'"') && run_start == start + 1 {
+                self.pos += 1;
+                return Ok(Cow::Borrowed(run));
+            }
+            out.push_str(run);
             match self.next() {
-                Some(b'"') => return Ok(out),
+                Some(b'"') => return Ok(Cow::Owned(out)),
                 Some(b'\\') => {
                     let c = self
                         .next()

@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::ops::Range;
 use std::path::Path;
 
 use crate::change::Change;
@@ -13,7 +14,7 @@ use crate::metadata::Metadata;
 use crate::path::PathSeg;
 use crate::plain::{self, Plain};
 use crate::tree::{Document, Leaf, Patch, Rendering, Style};
-use crate::value::Scalar;
+use crate::value::{Scalar, ScalarRef};
 
 mod binary;
 mod dotenv;
@@ -36,8 +37,22 @@ pub trait Format: Send + Sync {
     /// left out of the tree.
     fn parse(&self, text: Vec<u8>) -> Result<Document, Error>;
 
-    /// The patch that writes `value` in place of `leaf`.
-    fn render(&self, doc: &Document, leaf: &Leaf, value: Rendering<'_>) -> Result<Patch, Error>;
+    /// Writes `value` in place of `leaf`: appends the new text to `out` and returns the
+    /// range of the document's text it replaces.
+    fn render(
+        &self,
+        doc: &Document,
+        leaf: &Leaf,
+        value: Rendering<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<Range<usize>, Error>;
+
+    /// [`Format::render`] as a patch of its own.
+    fn patch(&self, doc: &Document, leaf: &Leaf, value: Rendering<'_>) -> Result<Patch, Error> {
+        let mut text = Vec::new();
+        let range = self.render(doc, leaf, value, &mut text)?;
+        Ok(Patch { range, text })
+    }
 
     /// The style a leaf has once its value is written encrypted and the file parsed again
     /// (the format may have to quote an `ENC[...]` where the plaintext was bare).
@@ -73,7 +88,7 @@ pub trait Format: Send + Sync {
     }
 
     /// The bytes SOPS encrypts and hashes for a value of this format.
-    fn plaintext<'a>(&self, value: &'a Scalar) -> Cow<'a, [u8]> {
+    fn plaintext<'a>(&self, value: ScalarRef<'a>) -> Cow<'a, [u8]> {
         value.plaintext()
     }
 
@@ -92,14 +107,14 @@ pub trait Format: Send + Sync {
 
 /// A scalar as text, for the formats whose values are all strings (dotenv, INI): strings
 /// as they are, numbers in digits that keep their kind (`1.0` stays a float's spelling).
-pub(crate) fn scalar_text(s: &Scalar) -> Vec<u8> {
+pub(crate) fn scalar_text(s: ScalarRef<'_>) -> Cow<'_, [u8]> {
     match s {
-        Scalar::Str(b) => b.to_vec(),
-        Scalar::Int(i) => i.to_string().into_bytes(),
-        Scalar::Float(f) if f.is_finite() => format!("{f:?}").into_bytes(),
-        Scalar::Float(f) => crate::value::go_format_float(*f).into_bytes(),
-        Scalar::Bool(b) => b.to_string().into_bytes(),
-        Scalar::Time(t) => t.as_bytes().to_vec(),
+        ScalarRef::Str(b) => Cow::Borrowed(b),
+        ScalarRef::Int(i) => Cow::Owned(i.to_string().into_bytes()),
+        ScalarRef::Float(f) if f.is_finite() => Cow::Owned(format!("{f:?}").into_bytes()),
+        ScalarRef::Float(f) => Cow::Owned(crate::value::go_format_float(f).into_bytes()),
+        ScalarRef::Bool(b) => Cow::Borrowed(if b { b"true" } else { b"false" }),
+        ScalarRef::Time(t) => Cow::Borrowed(t.as_bytes()),
     }
 }
 

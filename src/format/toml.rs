@@ -20,11 +20,12 @@ use super::{tail, Format};
 use crate::error::Error;
 use crate::metadata::{EmptyList, Metadata, FORMAT_VERSION, SOPS_KEY};
 use crate::plain::{self, number_kind, Plain};
+use crate::text::Source;
 use crate::timestamp::Timestamp;
 use crate::tree::{
     Document, Leaf, LeafId, LeafKind, MapItem, Node, Patch, Quote, Rendering, Style,
 };
-use crate::value::Scalar;
+use crate::value::{Scalar, ScalarRef};
 
 /// The TOML format.
 pub struct Toml;
@@ -80,7 +81,7 @@ impl Format for Toml {
         let leaves = builder.leaves;
         // The metadata table(s), from the `[sops]` header to the end of the last line.
         let state = tail::Tail::new(&text, region.into_iter().collect());
-        let mut doc = Document::new(text, Box::new(state));
+        let mut doc = Document::new(Source::new(text), Box::new(state));
         doc.leaves = leaves;
         doc.branches = vec![branch];
         if let Some(md) = metadata {
@@ -89,16 +90,20 @@ impl Format for Toml {
         Ok(doc)
     }
 
-    fn render(&self, _doc: &Document, leaf: &Leaf, value: Rendering<'_>) -> Result<Patch, Error> {
+    fn render(
+        &self,
+        _doc: &Document,
+        leaf: &Leaf,
+        value: Rendering<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<Range<usize>, Error> {
         let text = match value {
             Rendering::Encrypted(enc) => format!("\"{enc}\""),
             Rendering::Comment(text) => String::from_utf8_lossy(text).into_owned(),
             Rendering::Plain(scalar) => scalar_toml(scalar, leaf.style.quote)?,
         };
-        Ok(Patch {
-            range: leaf.span.clone(),
-            text: text.into_bytes(),
-        })
+        out.extend_from_slice(text.as_bytes());
+        Ok(leaf.span.clone())
     }
 
     fn encrypted_style(&self, style: &Style) -> Style {
@@ -139,11 +144,11 @@ impl Format for Toml {
         true
     }
 
-    fn plaintext<'a>(&self, value: &'a Scalar) -> Cow<'a, [u8]> {
+    fn plaintext<'a>(&self, value: ScalarRef<'a>) -> Cow<'a, [u8]> {
         // rops writes infinities as Rust does (`inf`), where Go writes `+Inf`.
         match value {
-            Scalar::Float(f) if f.is_infinite() => {
-                Cow::Borrowed(if *f > 0.0 { b"inf" } else { b"-inf" })
+            ScalarRef::Float(f) if f.is_infinite() => {
+                Cow::Borrowed(if f > 0.0 { b"inf" } else { b"-inf" })
             }
             _ => value.plaintext(),
         }
@@ -474,9 +479,9 @@ fn basic_string(s: &str) -> String {
 }
 
 /// A scalar as a TOML value; strings in the quoting `quote` asks for where it can.
-fn scalar_toml(s: &Scalar, quote: Quote) -> Result<String, Error> {
+fn scalar_toml(s: ScalarRef<'_>, quote: Quote) -> Result<String, Error> {
     Ok(match s {
-        Scalar::Str(bytes) => {
+        ScalarRef::Str(bytes) => {
             let text = std::str::from_utf8(bytes).map_err(|_| {
                 Error::Emit(
                     "TOML strings must be UTF-8; choose --output-type binary or yaml".into(),
@@ -492,12 +497,12 @@ fn scalar_toml(s: &Scalar, quote: Quote) -> Result<String, Error> {
                 basic_string(text)
             }
         }
-        Scalar::Int(i) => i.to_string(),
-        Scalar::Float(f) if f.is_nan() => "nan".into(),
-        Scalar::Float(f) if f.is_infinite() => if *f > 0.0 { "inf" } else { "-inf" }.into(),
-        Scalar::Float(f) => format!("{f:?}"),
-        Scalar::Bool(b) => b.to_string(),
-        Scalar::Time(t) => t.to_string(),
+        ScalarRef::Int(i) => i.to_string(),
+        ScalarRef::Float(f) if f.is_nan() => "nan".into(),
+        ScalarRef::Float(f) if f.is_infinite() => if f > 0.0 { "inf" } else { "-inf" }.into(),
+        ScalarRef::Float(f) => format!("{f:?}"),
+        ScalarRef::Bool(b) => b.to_string(),
+        ScalarRef::Time(t) => t.to_string(),
     })
 }
 
@@ -509,7 +514,7 @@ fn inline(v: &Plain, at: &str) -> Result<String, Error> {
                 "TOML has no null, and `{at}` is null; choose --output-type yaml or json"
             )))
         }
-        Plain::Scalar(s) => scalar_toml(s, Quote::Double)?,
+        Plain::Scalar(s) => scalar_toml(s.as_ref(), Quote::Double)?,
         Plain::Number(n) => {
             if number_kind(n.as_bytes()) == Some(true) && n.parse::<i64>().is_err() {
                 return Err(Error::Emit(format!(

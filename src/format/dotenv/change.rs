@@ -81,7 +81,7 @@ fn entry(doc: &Document, key: &str) -> Result<std::ops::Range<usize>, Error> {
 
 fn value_text(value: &Plain) -> Result<Vec<u8>, Error> {
     match value {
-        Plain::Scalar(s) => Ok(escape(&scalar_text(s))),
+        Plain::Scalar(s) => Ok(escape(&scalar_text(s.as_ref()))),
         Plain::Number(n) => Ok(n.as_bytes().to_vec()),
         Plain::Null => Ok(Vec::new()),
         Plain::Map(_) | Plain::List(_) => Err(nested()),

@@ -20,7 +20,7 @@ pub(super) fn change(
 ) -> Result<Vec<Patch>, Error> {
     let text = std::str::from_utf8(&doc.text)
         .map_err(|_| Error::Unsupported("the file is not UTF-8".into()))?;
-    let built = parse::build(text)?;
+    let built = parse::build(&doc.text, text)?;
     let file = File {
         text: &doc.text,
         step: super::indent_step(&built).max(1),
@@ -378,7 +378,7 @@ fn strip_line(s: &str) -> String {
 fn flow(value: &Plain) -> String {
     match value {
         Plain::Null => "null".into(),
-        Plain::Scalar(s) => write::inline_scalar(s, true),
+        Plain::Scalar(s) => write::inline_scalar(s.as_ref(), true),
         Plain::Number(n) => n.clone(),
         Plain::Map(items) => {
             let inner: Vec<String> = items

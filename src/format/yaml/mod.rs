@@ -3,11 +3,15 @@
 
 mod change;
 mod comments;
+mod events;
 mod parse;
 mod resolve;
+mod scan;
 mod write;
 
+use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
@@ -18,10 +22,11 @@ use crate::error::Error;
 use crate::metadata::{EmptyList, Metadata, SOPS_KEY};
 use crate::path::PathSeg;
 use crate::plain::Plain;
+use crate::text::Source;
 use crate::tree::{
     Document, Leaf, LeafId, LeafKind, MapItem, Node, Patch, Quote, Rendering, Style,
 };
-use crate::value::Scalar;
+use crate::value::{Scalar, ScalarRef};
 
 /// The YAML format.
 pub struct Yaml;
@@ -45,15 +50,12 @@ struct State {
 
 impl Format for Yaml {
     fn parse(&self, text: Vec<u8>) -> Result<Document, Error> {
-        let s = std::str::from_utf8(&text).map_err(|e| {
-            Error::syntax_at(
-                "YAML",
-                &text,
-                e.valid_up_to(),
-                "the file is not valid UTF-8",
-            )
+        let source = Source::new(text);
+        let text: &[u8] = &source;
+        let s = std::str::from_utf8(text).map_err(|e| {
+            Error::syntax_at("YAML", text, e.valid_up_to(), "the file is not valid UTF-8")
         })?;
-        let mut built = parse::build(s)?;
+        let mut built = parse::build(&source, s)?;
         if built.documents.is_empty() && !s.trim().is_empty() {
             // Only comments: one empty document holds them (and the metadata).
             built.documents.push(parse::DocInfo {
@@ -75,7 +77,7 @@ impl Format for Yaml {
                 flow_root,
             };
             if let Some(root) = root {
-                if let Some((range, value)) = take_metadata(&text, &mut built, root) {
+                if let Some((range, value)) = take_metadata(text, &mut built, root) {
                     metadata_value.get_or_insert(value);
                     metadata_ranges.push(range.clone());
                     state.metadata = Some(range);
@@ -91,7 +93,7 @@ impl Format for Yaml {
                 None => (d.end, d.root_col),
             })
             .collect();
-        comments::attach(&text, &mut built, &metadata_ranges, &metadata_entries);
+        comments::attach(text, &mut built, &metadata_ranges, &metadata_entries);
         let indent_step = indent_step(&built);
         let newline = if s.contains("\r\n") { "\r\n" } else { "\n" };
         let Built {
@@ -111,7 +113,7 @@ impl Format for Yaml {
             });
         }
         let mut doc = Document::new(
-            text,
+            Arc::clone(&source),
             Box::new(State {
                 docs,
                 indent_step,
@@ -126,30 +128,37 @@ impl Format for Yaml {
         Ok(doc)
     }
 
-    fn render(&self, doc: &Document, leaf: &Leaf, value: Rendering<'_>) -> Result<Patch, Error> {
+    fn render(
+        &self,
+        doc: &Document,
+        leaf: &Leaf,
+        value: Rendering<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<Range<usize>, Error> {
         let state: &State = doc.state();
-        let patch = |text: String| Patch {
-            range: leaf.span.clone(),
-            text: text.into_bytes(),
+        let text = match value {
+            Rendering::Encrypted(enc) => encrypted_token(doc, leaf, enc, state),
+            Rendering::Comment(text) => {
+                return match (&leaf.kind, leaf.style.item_start) {
+                    // A comment sops stored as a list element becomes a comment line again.
+                    (LeafKind::Value(_), Some(dash)) => {
+                        out.push(b'#');
+                        out.extend_from_slice(text);
+                        Ok(dash..leaf.span.end)
+                    }
+                    (LeafKind::Value(_), None) => Err(Error::Emit(
+                        "a comment stored as a value outside a list cannot be written back".into(),
+                    )),
+                    _ => {
+                        out.extend_from_slice(text);
+                        Ok(leaf.span.clone())
+                    }
+                };
+            }
+            Rendering::Plain(scalar) => plain_text(doc, leaf, scalar, state)?,
         };
-        match value {
-            Rendering::Encrypted(enc) => Ok(patch(encrypted_token(doc, leaf, enc, state))),
-            Rendering::Comment(text) => match (&leaf.kind, leaf.style.item_start) {
-                // A comment sops stored as a list element becomes a comment line again.
-                (LeafKind::Value(_), Some(dash)) => Ok(Patch {
-                    range: dash..leaf.span.end,
-                    text: [b"#", text].concat(),
-                }),
-                (LeafKind::Value(_), None) => Err(Error::Emit(
-                    "a comment stored as a value outside a list cannot be written back".into(),
-                )),
-                _ => Ok(Patch {
-                    range: leaf.span.clone(),
-                    text: text.to_vec(),
-                }),
-            },
-            Rendering::Plain(scalar) => plain_text(doc, leaf, scalar, state).map(patch),
-        }
+        out.extend_from_slice(text.as_bytes());
+        Ok(leaf.span.clone())
     }
 
     fn encrypted_style(&self, style: &Style) -> Style {
@@ -228,10 +237,10 @@ impl Format for Yaml {
 }
 
 /// The `ENC[...]` token as it stands in place of a value.
-fn encrypted_token(doc: &Document, leaf: &Leaf, enc: &str, state: &State) -> String {
-    match leaf.style.quote {
+fn encrypted_token<'a>(doc: &Document, leaf: &Leaf, enc: &'a str, state: &State) -> Cow<'a, str> {
+    Cow::Owned(match leaf.style.quote {
         Quote::Bare if leaf.style.in_flow => format!("\"{enc}\""),
-        Quote::Bare => enc.to_string(),
+        Quote::Bare => return Cow::Borrowed(enc),
         Quote::Single => format!("'{enc}'"),
         Quote::Double => format!("\"{enc}\""),
         Quote::Block { content_indent, .. } => {
@@ -246,7 +255,7 @@ fn encrypted_token(doc: &Document, leaf: &Leaf, enc: &str, state: &State) -> Str
                 None => format!("{pad}{enc}"),
             }
         }
-    }
+    })
 }
 
 /// The header (`|`, `>-`, `|2+`) of a block scalar leaf whose span starts with it.
@@ -263,51 +272,47 @@ fn block_header<'d>(doc: &'d Document, leaf: &Leaf) -> Option<&'d str> {
 }
 
 /// Plaintext for a leaf, in its style.
-fn plain_text(
+fn plain_text<'a>(
     doc: &Document,
     leaf: &Leaf,
-    scalar: &Scalar,
+    scalar: ScalarRef<'a>,
     state: &State,
-) -> Result<String, Error> {
+) -> Result<Cow<'a, str>, Error> {
     let style = &leaf.style;
-    let Scalar::Str(bytes) = scalar else {
-        return match style.quote {
-            Quote::Block { .. } if block_header(doc, leaf).is_none() => Err(unrepresentable()),
-            _ => Ok(write::inline_scalar(scalar, style.in_flow)),
-        };
+    let inline = || match style.quote {
+        Quote::Block { .. } if block_header(doc, leaf).is_none() => Err(unrepresentable()),
+        _ => Ok(Cow::Owned(write::inline_scalar(scalar, style.in_flow))),
+    };
+    let ScalarRef::Str(bytes) = scalar else {
+        return inline();
     };
     let Ok(text) = std::str::from_utf8(bytes) else {
-        return match style.quote {
-            Quote::Block { .. } if block_header(doc, leaf).is_none() => Err(unrepresentable()),
-            _ => Ok(write::inline_scalar(scalar, style.in_flow)),
-        };
+        return inline();
     };
+    if style.quote == Quote::Bare && write::plain_ok(text, style.in_flow) {
+        return Ok(Cow::Borrowed(text));
+    }
     let nl = state.newline;
-    match style.quote {
-        Quote::Double => Ok(write::double_quoted(text)),
-        Quote::Single => {
-            Ok(write::single_quoted(text).unwrap_or_else(|| write::double_quoted(text)))
-        }
-        Quote::Bare if write::plain_ok(text, style.in_flow) => Ok(text.to_string()),
+    let text = match style.quote {
+        Quote::Double => write::double_quoted(text),
+        Quote::Single => write::single_quoted(text).unwrap_or_else(|| write::double_quoted(text)),
         Quote::Bare if text.contains('\n') && !style.in_flow => {
             let indent = style.indent + style.indent_step.max(1);
-            match literal(doc, leaf, text, indent, None, nl) {
-                Some(block) => Ok(block),
-                None => Ok(write::double_quoted(text)),
-            }
+            literal(doc, leaf, text, indent, None, nl).unwrap_or_else(|| write::double_quoted(text))
         }
-        Quote::Bare => Ok(write::inline_string(text, style.in_flow)),
+        Quote::Bare => write::inline_string(text, style.in_flow),
         Quote::Block { content_indent, .. } => match block_header(doc, leaf) {
-            Some(_) => Ok(literal(doc, leaf, text, content_indent, None, nl)
-                .unwrap_or_else(|| write::double_quoted(text))),
+            Some(_) => literal(doc, leaf, text, content_indent, None, nl)
+                .unwrap_or_else(|| write::double_quoted(text)),
             None => {
                 // The header stays in the file: the value must fit it.
                 let header = header_before(doc, leaf).ok_or_else(unrepresentable)?;
                 literal(doc, leaf, text, content_indent, Some(header), nl)
-                    .ok_or_else(unrepresentable)
+                    .ok_or_else(unrepresentable)?
             }
         },
-    }
+    };
+    Ok(Cow::Owned(text))
 }
 
 fn unrepresentable() -> Error {

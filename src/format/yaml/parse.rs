@@ -1,15 +1,18 @@
-//! YAML events (from `saphyr-parser`, which reports a span for every event) to a tree of
-//! containers whose entries and leaves know their byte positions.
+//! YAML events ([`super::events`], with a byte span for every event) to a tree of containers
+//! whose entries and leaves know their byte positions.
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 
-use saphyr_parser::{Event, Parser, ScalarStyle, Span};
-
-use super::resolve::{resolve, short_tag, Resolved};
+use super::events::{self, Event, Style as ScalarStyle};
+use super::resolve::{resolve, Resolved};
+use super::scan::{self, Scanned};
 use crate::error::Error;
 use crate::path::PathSeg;
+use crate::text::{Source, Text};
 use crate::tree::{Leaf, LeafId, LeafKind, Quote, Style};
+use crate::value::Scalar;
 
 /// A map or sequence being built.
 pub(super) struct Container {
@@ -97,77 +100,24 @@ pub(super) struct Built {
     pub tokens: Vec<Range<usize>>,
 }
 
-pub(super) fn build(text: &str) -> Result<Built, Error> {
-    let mut b = Builder {
-        text,
-        bytes: text.as_bytes(),
-        offsets: CharToByte::new(text),
-        leaves: Vec::new(),
-        containers: Vec::new(),
-        stack: Vec::new(),
-        documents: Vec::new(),
-        anchors: HashMap::new(),
-        tokens: Vec::new(),
-        last_end: 0,
-    };
-    let mut parser = Parser::new_from_str(text);
-    while let Some(next) = parser.next_event() {
-        let (event, span) = next.map_err(|e| {
-            let m = e.marker();
-            let offset = b.offsets.byte(m.index());
-            Error::syntax_at("YAML", b.bytes, offset, e.info())
-        })?;
-        b.event(event, span)?;
+/// Reads the events of `source` (whose bytes are `text`): string values written verbatim
+/// are slices of `source`.
+pub(super) fn build(source: &Arc<Source>, text: &str) -> Result<Built, Error> {
+    let mut b = Builder::new(source, text);
+    // The fast reader first; what it does not read, or what the tree refuses, is read again
+    // by saphyr-parser, whose messages say where the file goes wrong.
+    if let Ok(Scanned::Done) = scan::scan(text, |event, span| b.event(event, span)) {
+        return Ok(b.finish());
     }
-    Ok(Built {
-        leaves: b.leaves,
-        containers: b.containers,
-        documents: b.documents,
-        tokens: b.tokens,
-    })
-}
-
-/// Character index → byte offset, with a cursor for the mostly increasing lookups.
-struct CharToByte<'a> {
-    text: &'a str,
-    ascii: bool,
-    chars: usize,
-    bytes: usize,
-}
-
-impl<'a> CharToByte<'a> {
-    fn new(text: &'a str) -> Self {
-        CharToByte {
-            text,
-            ascii: text.is_ascii(),
-            chars: 0,
-            bytes: 0,
-        }
-    }
-
-    fn byte(&mut self, char_index: usize) -> usize {
-        if self.ascii {
-            return char_index.min(self.text.len());
-        }
-        if char_index < self.chars {
-            self.chars = 0;
-            self.bytes = 0;
-        }
-        for c in self.text[self.bytes..].chars() {
-            if self.chars == char_index {
-                break;
-            }
-            self.chars += 1;
-            self.bytes += c.len_utf8();
-        }
-        self.bytes
-    }
+    let mut b = Builder::new(source, text);
+    events::saphyr(text, |event, span| b.event(event, span))?;
+    Ok(b.finish())
 }
 
 struct Builder<'a> {
+    source: &'a Arc<Source>,
     text: &'a str,
     bytes: &'a [u8],
-    offsets: CharToByte<'a>,
     leaves: Vec<Leaf>,
     containers: Vec<Container>,
     stack: Vec<usize>,
@@ -177,22 +127,38 @@ struct Builder<'a> {
     last_end: usize,
 }
 
-impl Builder<'_> {
-    fn span(&mut self, span: &Span) -> Range<usize> {
-        let start = self.offsets.byte(span.start.index());
-        let end = self.offsets.byte(span.end.index());
-        start..end.max(start)
+impl<'a> Builder<'a> {
+    fn new(source: &'a Arc<Source>, text: &'a str) -> Builder<'a> {
+        Builder {
+            source,
+            text,
+            bytes: text.as_bytes(),
+            leaves: Vec::new(),
+            containers: Vec::new(),
+            stack: Vec::new(),
+            documents: Vec::new(),
+            anchors: HashMap::new(),
+            tokens: Vec::new(),
+            last_end: 0,
+        }
+    }
+
+    fn finish(self) -> Built {
+        Built {
+            leaves: self.leaves,
+            containers: self.containers,
+            documents: self.documents,
+            tokens: self.tokens,
+        }
     }
 
     fn unsupported(&self, at: usize, message: &str) -> Error {
         Error::syntax_at("YAML", self.bytes, at, message)
     }
 
-    fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), Error> {
-        let range = self.span(&span);
+    fn event(&mut self, event: Event<'_>, range: Range<usize>) -> Result<(), Error> {
         match event {
-            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
-            Event::DocumentStart(_) => self.documents.push(DocInfo {
+            Event::DocumentStart => self.documents.push(DocInfo {
                 root: None,
                 end: self.text.len(),
                 flow_root: false,
@@ -202,8 +168,8 @@ impl Builder<'_> {
                     doc.end = range.start;
                 }
             }
-            Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
-                let is_map = matches!(event, Event::MappingStart(..));
+            Event::MappingStart { anchor } | Event::SequenceStart { anchor } => {
+                let is_map = matches!(event, Event::MappingStart { .. });
                 let opener = if is_map { b'{' } else { b'[' };
                 let flow = !range.is_empty() && self.bytes[range.end - 1] == opener;
                 let cid = self.containers.len();
@@ -264,7 +230,12 @@ impl Builder<'_> {
                 self.place(range.start, range.start, child, false, false)?;
                 self.touch(range.end);
             }
-            Event::Scalar(value, style, anchor, tag) => {
+            Event::Scalar {
+                value,
+                style,
+                anchor,
+                tag,
+            } => {
                 // saphyr's span of a quoted scalar runs on over a trailing comment.
                 let range = match style {
                     ScalarStyle::DoubleQuoted | ScalarStyle::SingleQuoted => {
@@ -277,12 +248,11 @@ impl Builder<'_> {
                     _ => range,
                 };
                 self.tokens.push(range.clone());
-                let tag = tag
-                    .map(|t| short_tag(&t.handle, &t.suffix))
-                    .unwrap_or_default();
+                let tag = tag.unwrap_or_default();
                 let quoted = style != ScalarStyle::Plain;
                 if self.awaiting_key() {
                     let key = match resolve(&tag, quoted, &value) {
+                        Ok(Resolved::Str) => value.into_owned(),
                         Ok(Resolved::Value(s)) if s.type_name() == "str" => String::from_utf8(
                             s.as_bytes().unwrap_or_default().to_vec(),
                         )
@@ -310,8 +280,12 @@ impl Builder<'_> {
                         }
                         Child::Null
                     }
-                    Resolved::Value(scalar) => {
+                    Resolved::Str | Resolved::Value(_) => {
                         let (span, quote) = self.scalar_region(&range, style);
+                        let scalar = match resolved {
+                            Resolved::Value(scalar) => scalar,
+                            _ => Scalar::Str(self.string(&value, &span, quote)),
+                        };
                         self.leaves.push(Leaf {
                             span,
                             kind: LeafKind::Value(scalar),
@@ -456,6 +430,21 @@ impl Builder<'_> {
             });
         }
         Ok((Some(cid), path))
+    }
+
+    /// A string value `value` written at `span` with `quote`: a slice of the file when it is
+    /// written there verbatim (no escapes, folds or indentation in between).
+    fn string(&self, value: &str, span: &Range<usize>, quote: Quote) -> Text {
+        let inner = match quote {
+            Quote::Bare => span.clone(),
+            Quote::Single | Quote::Double if span.len() >= 2 => span.start + 1..span.end - 1,
+            _ => return Text::from(value.as_bytes().to_vec()),
+        };
+        if self.bytes[inner.clone()] == *value.as_bytes() {
+            Text::shared(self.source, inner)
+        } else {
+            Text::from(value.as_bytes().to_vec())
+        }
     }
 
     /// The bytes a scalar's value occupies (after its anchor and tag) and its quoting.

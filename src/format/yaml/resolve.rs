@@ -6,6 +6,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use zeroize::Zeroizing;
 
+use crate::text::Text;
 use crate::timestamp::Timestamp;
 use crate::value::Scalar;
 
@@ -14,7 +15,10 @@ use crate::value::Scalar;
 pub enum Resolved {
     /// `null`, `~`, or empty.
     Null,
-    /// A typed value.
+    /// A string: the scalar's text itself (no copy is made here; the caller knows whether
+    /// the text can be shared with the file).
+    Str,
+    /// A typed value (or a string other than the text: `!!binary`).
     Value(Scalar),
 }
 
@@ -32,7 +36,7 @@ pub fn short_tag(handle: &str, suffix: &str) -> String {
 /// Resolves a scalar the way `yaml.v3` decodes it into `interface{}`: `tag` is the short tag
 /// (`""` when there is none), `quoted` whether it was quoted or a block scalar.
 pub fn resolve(tag: &str, quoted: bool, value: &str) -> Result<Resolved, String> {
-    let string = || Ok(Resolved::Value(Scalar::str(value.as_bytes())));
+    let string = || Ok(Resolved::Str);
     match tag {
         "!!str" => return string(),
         "!!binary" => {
@@ -40,7 +44,7 @@ pub fn resolve(tag: &str, quoted: bool, value: &str) -> Result<Resolved, String>
             let bytes = B64
                 .decode(clean)
                 .map_err(|_| "!!binary value contains invalid base64 data".to_string())?;
-            return Ok(Resolved::Value(Scalar::Str(Zeroizing::new(bytes))));
+            return Ok(Resolved::Value(Scalar::Str(Text::from(bytes))));
         }
         "" | "!" if quoted => return string(),
         "" | "!!bool" | "!!int" | "!!float" | "!!null" | "!!timestamp" => {}
@@ -50,7 +54,7 @@ pub fn resolve(tag: &str, quoted: bool, value: &str) -> Result<Resolved, String>
     let resolved = resolve_plain(tag, value)?;
     let kind = match &resolved {
         Resolved::Null => "!!null",
-        Resolved::Value(Scalar::Str(_)) => "!!str",
+        Resolved::Str | Resolved::Value(Scalar::Str(_)) => "!!str",
         Resolved::Value(Scalar::Int(_)) => "!!int",
         Resolved::Value(Scalar::Float(_)) => "!!float",
         Resolved::Value(Scalar::Bool(_)) => "!!bool",
@@ -66,7 +70,7 @@ pub fn resolve(tag: &str, quoted: bool, value: &str) -> Result<Resolved, String>
 }
 
 fn resolve_plain(tag: &str, value: &str) -> Result<Resolved, String> {
-    let str_value = || Ok(Resolved::Value(Scalar::str(value.as_bytes())));
+    let str_value = || Ok(Resolved::Str);
     let first = value.bytes().next();
     let hint = match first {
         None => b'N',
@@ -222,6 +226,7 @@ mod tests {
     fn type_of(v: &str) -> &'static str {
         match plain(v) {
             Resolved::Null => "null",
+            Resolved::Str => "str",
             Resolved::Value(s) => s.type_name(),
         }
     }
@@ -275,14 +280,8 @@ mod tests {
 
     #[test]
     fn tags_and_quotes() {
-        assert_eq!(
-            resolve("", true, "42").unwrap(),
-            Resolved::Value(Scalar::str("42"))
-        );
-        assert_eq!(
-            resolve("!!str", false, "42").unwrap(),
-            Resolved::Value(Scalar::str("42"))
-        );
+        assert_eq!(resolve("", true, "42").unwrap(), Resolved::Str);
+        assert_eq!(resolve("!!str", false, "42").unwrap(), Resolved::Str);
         assert_eq!(
             resolve("!!float", false, "7").unwrap(),
             Resolved::Value(Scalar::Float(7.0))
@@ -292,10 +291,7 @@ mod tests {
             Resolved::Value(Scalar::str("hello"))
         );
         assert!(resolve("!!int", false, "x").is_err());
-        assert_eq!(
-            resolve("!Ref", false, "42").unwrap(),
-            Resolved::Value(Scalar::str("42"))
-        );
+        assert_eq!(resolve("!Ref", false, "42").unwrap(), Resolved::Str);
         assert_eq!(short_tag("tag:yaml.org,2002:", "int"), "!!int");
         assert_eq!(short_tag("!", "Ref"), "!Ref");
     }

@@ -6,7 +6,7 @@ use base64::Engine as _;
 use super::resolve::{resolve, Resolved};
 use crate::error::Error;
 use crate::plain::Plain;
-use crate::value::Scalar;
+use crate::value::{Scalar, ScalarRef};
 
 /// Whether `s` can be written as a plain scalar that reads back as this same string.
 pub fn plain_ok(s: &str, in_flow: bool) -> bool {
@@ -45,7 +45,7 @@ pub fn plain_ok(s: &str, in_flow: bool) -> bool {
     if in_flow && s.contains(":") {
         return false;
     }
-    matches!(resolve("", false, s), Ok(Resolved::Value(Scalar::Str(_))))
+    matches!(resolve("", false, s), Ok(Resolved::Str))
 }
 
 /// Whether plain `s` would read as something other than this string: to yaml.v3, or to a
@@ -55,7 +55,7 @@ fn reads_as_other_type(s: &str) -> bool {
         "y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "n", "N", "no", "No", "NO", "off", "Off",
         "OFF",
     ];
-    OLD_BOOLS.contains(&s) || !matches!(resolve("", false, s), Ok(Resolved::Value(Scalar::Str(_))))
+    OLD_BOOLS.contains(&s) || !matches!(resolve("", false, s), Ok(Resolved::Str))
 }
 
 /// Characters YAML allows unescaped.
@@ -130,17 +130,17 @@ pub fn inline_string(s: &str, in_flow: bool) -> String {
 }
 
 /// A scalar on one line (strings quoted as needed, non-UTF-8 strings as `!!binary`).
-pub fn inline_scalar(s: &Scalar, in_flow: bool) -> String {
+pub fn inline_scalar(s: ScalarRef<'_>, in_flow: bool) -> String {
     match s {
-        Scalar::Str(bytes) => match std::str::from_utf8(bytes) {
+        ScalarRef::Str(bytes) => match std::str::from_utf8(bytes) {
             Ok(text) if !text.contains('\n') => inline_string(text, in_flow),
             Ok(text) => double_quoted(text),
-            Err(_) => format!("!!binary {}", B64.encode(bytes.as_slice())),
+            Err(_) => format!("!!binary {}", B64.encode(bytes)),
         },
-        Scalar::Int(i) => i.to_string(),
-        Scalar::Float(f) => float_text(*f),
-        Scalar::Bool(b) => b.to_string(),
-        Scalar::Time(t) => t.to_string(),
+        ScalarRef::Int(i) => i.to_string(),
+        ScalarRef::Float(f) => float_text(f),
+        ScalarRef::Bool(b) => b.to_string(),
+        ScalarRef::Time(t) => t.to_string(),
     }
 }
 
@@ -272,7 +272,7 @@ fn emit_scalar_or_empty(out: &mut String, v: &Plain, block_indent: usize) -> Res
                 }
                 None => out.push_str(&double_quoted(text)),
             },
-            None => out.push_str(&inline_scalar(s, false)),
+            None => out.push_str(&inline_scalar(s.as_ref(), false)),
         },
     }
     out.push('\n');

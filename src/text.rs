@@ -1,0 +1,165 @@
+//! A file's bytes, shared by its document and the string values read from it.
+//!
+//! A file of many values holds most of its bytes in those values (an encrypted file is
+//! mostly `ENC[...]` strings), so a value written verbatim in the file is a slice of the
+//! file's bytes, not a copy: reading a large file then costs no allocation per value.
+
+use std::fmt;
+use std::ops::{Deref, Range};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use zeroize::{Zeroize, Zeroizing};
+
+/// The bytes of a file, shared by its [`Document`](crate::tree::Document) and the values
+/// sliced from them. Wiped when the last holder drops them, unless marked as holding only
+/// ciphertext and metadata ([`Source::set_secret`]).
+pub struct Source {
+    bytes: Vec<u8>,
+    secret: AtomicBool,
+}
+
+impl Source {
+    /// The bytes of a file, shared; taken for plaintext (wiped on drop) until said otherwise.
+    pub fn new(bytes: Vec<u8>) -> Arc<Source> {
+        Arc::new(Source {
+            bytes,
+            secret: AtomicBool::new(true),
+        })
+    }
+
+    /// Whether the bytes are wiped when dropped. An encrypted file's are not: wiping a large
+    /// file byte by byte costs more than decrypting it, and it holds nothing secret.
+    pub fn set_secret(&self, secret: bool) {
+        self.secret.store(secret, Ordering::Relaxed);
+    }
+
+    /// The bytes.
+    pub fn as_slice(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+impl Deref for Source {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+impl Drop for Source {
+    fn drop(&mut self) {
+        if *self.secret.get_mut() {
+            self.bytes.zeroize();
+        }
+    }
+}
+
+impl fmt::Debug for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Source({} bytes)", self.bytes.len())
+    }
+}
+
+/// A string value's bytes: a slice of a [`Source`], or bytes of its own (wiped on drop).
+/// `Debug` never shows them.
+#[derive(Clone)]
+pub struct Text(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Owned(Zeroizing<Vec<u8>>),
+    /// Offsets as `u32`: inputs are at most [`crate::io::MAX_INPUT`] bytes.
+    Shared {
+        source: Arc<Source>,
+        start: u32,
+        end: u32,
+    },
+}
+
+impl Text {
+    /// The bytes at `range` of `source`, without a copy.
+    pub fn shared(source: &Arc<Source>, range: Range<usize>) -> Text {
+        match (u32::try_from(range.start), u32::try_from(range.end)) {
+            (Ok(start), Ok(end)) if range.end <= source.len() && start <= end => {
+                Text(Repr::Shared {
+                    source: Arc::clone(source),
+                    start,
+                    end,
+                })
+            }
+            _ => Text::from(source[range].to_vec()),
+        }
+    }
+
+    /// The bytes.
+    pub fn as_slice(&self) -> &[u8] {
+        match &self.0 {
+            Repr::Owned(bytes) => bytes,
+            Repr::Shared { source, start, end } => &source[*start as usize..*end as usize],
+        }
+    }
+}
+
+impl Deref for Text {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl AsRef<[u8]> for Text {
+    fn as_ref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl From<Vec<u8>> for Text {
+    fn from(bytes: Vec<u8>) -> Text {
+        Text(Repr::Owned(Zeroizing::new(bytes)))
+    }
+}
+
+impl From<Zeroizing<Vec<u8>>> for Text {
+    fn from(bytes: Zeroizing<Vec<u8>>) -> Text {
+        Text(Repr::Owned(bytes))
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Text(<redacted>)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shared_slice_reads_its_range_of_the_source() {
+        let source = Source::new(b"key: hunter2\n".to_vec());
+        let text = Text::shared(&source, 5..12);
+        assert_eq!(text.as_slice(), b"hunter2");
+        assert_eq!(text, Text::from(b"hunter2".to_vec()));
+        // A slice keeps the bytes alive after the document lets them go.
+        drop(source);
+        assert_eq!(&*text, b"hunter2");
+        assert!(!format!("{text:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn a_range_out_of_the_source_is_a_bug_caught_by_the_slice() {
+        let source = Source::new(b"abc".to_vec());
+        let result = std::panic::catch_unwind(|| Text::shared(&source, 1..9));
+        assert!(result.is_err());
+    }
+}

@@ -1,0 +1,157 @@
+//! A document's leaf visits in SOPS tree order, recorded in one walk: encrypting and
+//! decrypting go through them more than once, and from several threads.
+
+use std::ops::Range;
+
+use crate::crypto::{IvDeriver, IvPath};
+use crate::parallel;
+use crate::path::{self, PathSeg};
+use crate::rules::Rules;
+use crate::tree::{Document, LeafId, Visit};
+
+/// The visits of a walk, in order.
+pub(crate) struct Visits {
+    steps: Vec<Step>,
+    /// The AADs of all visits, in one buffer: a file has as many as values.
+    aads: String,
+    /// The IV sites of the visits ([`IvDeriver::site`]), when recorded.
+    sites: Vec<u8>,
+}
+
+/// One leaf visit.
+pub(crate) struct Step {
+    /// The leaf.
+    pub leaf: LeafId,
+    /// Whether the crypt rule encrypts it.
+    pub encrypted: bool,
+    aad: Range<u32>,
+    site: Range<u32>,
+}
+
+impl Visits {
+    /// Walks `doc`, with `rules` saying which leaves are encrypted. With `site`, the IV site
+    /// of each leaf `site` gives a type name for is recorded too.
+    pub fn new(
+        doc: &Document,
+        rules: &Rules,
+        site: Option<&dyn Fn(LeafId) -> Option<&'static str>>,
+    ) -> Visits {
+        let mut visits = Visits {
+            steps: Vec::with_capacity(doc.leaves.len()),
+            aads: String::new(),
+            sites: Vec::new(),
+        };
+        doc.walk(|v| {
+            let aad_start = offset(visits.aads.len());
+            visits.aads.push_str(v.aad);
+            let site_start = offset(visits.sites.len());
+            if let Some(type_name) = site.and_then(|type_of| type_of(v.leaf)) {
+                let at = IvPath {
+                    document: v.document,
+                    segments: v.path,
+                };
+                IvDeriver::site(at, type_name, 0, &mut visits.sites);
+            }
+            visits.steps.push(Step {
+                leaf: v.leaf,
+                encrypted: rules.should_encrypt(v.path, v.comments, v.is_comment),
+                aad: aad_start..offset(visits.aads.len()),
+                site: site_start..offset(visits.sites.len()),
+            });
+        });
+        visits
+    }
+
+    /// The visits, in order.
+    pub fn steps(&self) -> &[Step] {
+        &self.steps
+    }
+
+    /// The AAD of a visit.
+    pub fn aad(&self, step: &Step) -> &str {
+        &self.aads[step.aad.start as usize..step.aad.end as usize]
+    }
+
+    /// The IV site of a visit (empty when none was recorded).
+    pub fn site(&self, step: &Step) -> &[u8] {
+        &self.sites[step.site.start as usize..step.site.end as usize]
+    }
+
+    /// `f` applied to the visits `pick` picks (with what it picked them for), on every core,
+    /// each thread with a state of its own made by `init`: results to take back in visit
+    /// order with [`Ahead::take`].
+    pub fn ahead<J: Sync, S: Send, R: Send>(
+        &self,
+        pick: impl Fn(&Step) -> Option<J>,
+        init: impl Fn() -> S + Sync,
+        f: impl Fn(&mut S, &Step, &J) -> R + Sync,
+    ) -> Ahead<S, R> {
+        let picked: Vec<(usize, J)> = (0..self.steps.len())
+            .filter_map(|n| Some((n, pick(&self.steps[n])?)))
+            .collect();
+        let parts = parallel::map_parts(&picked, init, |state, (n, job)| {
+            f(state, &self.steps[*n], job)
+        });
+        let mut visits = picked.into_iter().map(|(n, _)| n);
+        let mut states = Vec::with_capacity(parts.len());
+        let mut results = Vec::with_capacity(visits.len());
+        for (part, p) in parts.into_iter().enumerate() {
+            states.push(p.state);
+            for result in p.results {
+                let visit = visits.next().expect("one result per visit picked");
+                results.push(Picked {
+                    visit,
+                    part,
+                    result,
+                });
+            }
+        }
+        Ahead {
+            states,
+            results: results.into_iter().peekable(),
+        }
+    }
+
+    /// The path of the `n`th visit, as users read it: found by walking again, for messages.
+    pub fn path(doc: &Document, n: usize) -> String {
+        let mut found = None;
+        let mut i = 0;
+        doc.walk(|v: Visit<'_>| {
+            if i == n {
+                found = Some(path::Display(v.path).to_string());
+            }
+            i += 1;
+        });
+        found.unwrap_or_else(|| path::Display(&[] as &[PathSeg]).to_string())
+    }
+}
+
+/// Work done ahead of a walk through the visits ([`Visits::ahead`]).
+pub(crate) struct Ahead<S, R> {
+    /// The threads' states, as they left them.
+    pub states: Vec<S>,
+    results: std::iter::Peekable<std::vec::IntoIter<Picked<R>>>,
+}
+
+/// A result, with the index of its visit and of its thread's state.
+struct Picked<R> {
+    visit: usize,
+    part: usize,
+    result: R,
+}
+
+impl<S, R> Ahead<S, R> {
+    /// The result for visit `n`, with the index of its thread's state, when `n` was picked;
+    /// visits are taken in order.
+    pub fn take(&mut self, n: usize) -> Option<(usize, R)> {
+        self.results
+            .next_if(|p| p.visit == n)
+            .map(|p| (p.part, p.result))
+    }
+}
+
+/// A buffer offset as stored: inputs are at most [`crate::io::MAX_INPUT`] bytes, and a visit's
+/// AAD and site are bounded by its path, which is text of the file.
+fn offset(len: usize) -> u32 {
+    u32::try_from(len).expect("walk buffers stay below 4 GiB")
+}
