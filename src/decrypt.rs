@@ -12,6 +12,7 @@ use crate::metadata::Metadata;
 use crate::path::{self, PathSeg};
 use crate::plain::{self, Plain};
 use crate::rules::Rules;
+use crate::text::Span;
 use crate::tree::{Document, Leaf, LeafId, LeafKind, Patches, Rendering};
 use crate::value::{Decoded, Scalar};
 use crate::visits::{Step, Visits};
@@ -162,6 +163,7 @@ pub(crate) fn decrypt_replacing(
         doc,
         cipher: &cipher,
         layout: &layout,
+        keep_ivs: options.keep_ivs,
     };
     // The cipher work of every encrypted value, on every core; the walk below takes the
     // results in order.
@@ -395,6 +397,14 @@ struct Opener<'a> {
     doc: &'a Document,
     cipher: &'a ValueCipher,
     layout: &'a Layout,
+    keep_ivs: bool,
+}
+
+/// Appends `bytes` to `buf`, returning where they are.
+fn append(buf: &mut Vec<u8>, bytes: &[u8]) -> Span {
+    let start = buf.len();
+    buf.extend_from_slice(bytes);
+    (start..buf.len()).into()
 }
 
 /// One thread's decrypted values: their plaintexts (and the bytes the MAC hashes, where a
@@ -412,18 +422,33 @@ struct Adopted {
 }
 
 /// One value decrypted, its plaintext in its thread's [`Opened`].
-struct Value<'a> {
-    type_name: &'a str,
-    iv: Iv,
-    plaintext: Range<usize>,
-    /// The bytes the MAC hashes.
-    mac: Range<usize>,
+struct Value {
+    /// The SOPS type name: one of [`TYPES`], which are all a value decrypts as.
+    type_name: u8,
     /// The value had a spelling in the layout record.
     spelled: bool,
-    /// The value is a comment sops stored as a list element.
-    comment: bool,
+    /// Where its thread's buffer has its plaintext, the bytes the MAC hashes, and its IV
+    /// (only when IVs are kept).
+    plaintext: Span,
+    mac: Span,
+    iv: Span,
     /// The text the value replaces, and the range of its thread's text that replaces it.
-    patch: (Range<usize>, Range<usize>),
+    replaced: Span,
+    text: Span,
+}
+
+/// The type names of values; `comment` is a comment sops stored as a list element.
+const TYPES: [&str; 6] = ["str", "int", "float", "bool", "time", "comment"];
+const COMMENT: u8 = 5;
+
+impl Value {
+    fn type_name(&self) -> &'static str {
+        TYPES[usize::from(self.type_name)]
+    }
+
+    fn iv(&self, buf: &[u8]) -> Iv {
+        Iv::from_slice(&buf[self.iv.range()]).expect("kept IVs are IVs")
+    }
 }
 
 /// Why a value could not be decrypted (the walk, which knows its path, makes the error).
@@ -435,49 +460,55 @@ enum Failure {
 
 impl Opener<'_> {
     /// Decrypts the value `stored` of `step` (whose AAD is `aad`) and renders its plaintext.
-    fn open<'s>(
+    fn open(
         &self,
         out: &mut Opened,
         step: &Step,
         aad: &str,
-        stored: &'s [u8],
-    ) -> Result<Value<'s>, Failure> {
+        stored: &[u8],
+    ) -> Result<Value, Box<Failure>> {
         let leaf = &self.doc.leaves[step.leaf];
         let d = self
             .cipher
             .open(stored, aad.as_bytes(), &mut out.buf)
-            .map_err(Failure::Cipher)?;
-        let spelled = self.layout.get(d.iv.as_bytes()).is_some();
+            .map_err(|e| Box::new(Failure::Cipher(e)))?;
         let plaintext = &out.buf[d.plaintext.clone()];
-        let mut value = Value {
-            type_name: d.type_name,
-            iv: d.iv,
-            plaintext: d.plaintext.clone(),
-            mac: d.plaintext.clone(),
-            spelled,
-            comment: d.type_name == "comment",
-            patch: (0..0, 0..0),
+        let decoded = match d.type_name {
+            "comment" => None,
+            type_name => Some(
+                crate::value::decode(type_name, plaintext)
+                    .map_err(|e| Box::new(Failure::Type(e)))?,
+            ),
         };
-        if value.comment {
+        let rendering = match &decoded {
+            Some(decoded) => Rendering::Plain(decoded.as_ref()),
             // sops stores comments inside lists as list elements.
-            value.patch =
-                self.restore(&mut out.text, leaf, &d.iv, Rendering::Comment(plaintext))?;
-            return Ok(value);
-        }
-        let decoded = crate::value::decode(d.type_name, plaintext).map_err(Failure::Type)?;
-        value.patch = self.restore(
-            &mut out.text,
-            leaf,
-            &d.iv,
-            Rendering::Plain(decoded.as_ref()),
-        )?;
-        if let Decoded::Typed(typed) = &decoded {
+            None => Rendering::Comment(plaintext),
+        };
+        let (replaced, text) = self
+            .restore(&mut out.text, leaf, &d.iv, rendering)
+            .map_err(Box::new)?;
+        let type_name = TYPES
+            .iter()
+            .position(|t| *t == d.type_name)
+            .expect("a value decodes as one of the types") as u8;
+        let mut value = Value {
+            type_name,
+            spelled: self.layout.get(d.iv.as_bytes()).is_some(),
+            plaintext: d.plaintext.clone().into(),
+            mac: d.plaintext.clone().into(),
+            iv: Span::default(),
+            replaced: replaced.into(),
+            text: text.into(),
+        };
+        if let Some(Decoded::Typed(typed)) = &decoded {
             let mac = self.format.plaintext(typed.as_ref());
-            if *mac != *plaintext {
-                let start = out.buf.len();
-                out.buf.extend_from_slice(&mac);
-                value.mac = start..out.buf.len();
+            if *mac != out.buf[d.plaintext] {
+                value.mac = append(&mut out.buf, &mac);
             }
+        }
+        if self.keep_ivs {
+            value.iv = append(&mut out.buf, d.iv.as_bytes());
         }
         Ok(value)
     }
@@ -535,7 +566,7 @@ impl Run<'_> {
         &mut self,
         n: usize,
         step: &Step,
-        opened: Option<(&Adopted, Result<Value<'_>, Failure>)>,
+        opened: Option<(&Adopted, Result<Value, Box<Failure>>)>,
     ) -> Result<(), Error> {
         let leaf = &self.doc.leaves[step.leaf];
         let aad = self.visits.aad(step);
@@ -603,30 +634,38 @@ impl Run<'_> {
                 };
                 let d = match opened {
                     Ok(d) => d,
-                    Err(Failure::Cipher(e)) => return Err(Error::decrypt_value(path(), e)),
-                    Err(Failure::Type(reason)) => return Err(failure(reason)),
-                    Err(Failure::Render(e)) => return Err(e),
+                    Err(e) => {
+                        return Err(match *e {
+                            Failure::Cipher(e) => Error::decrypt_value(path(), e),
+                            Failure::Type(reason) => failure(reason),
+                            Failure::Render(e) => e,
+                        })
+                    }
                 };
                 let Adopted { buf, text } = out;
-                let plaintext = &buf[d.plaintext.clone()];
-                self.record_iv(aad, d.type_name, plaintext, &d.iv);
-                let (range, written) = d.patch.clone();
-                self.patches.push_in(range, *text, written.clone());
-                if d.comment {
+                let plaintext = &buf[d.plaintext.range()];
+                if self.keep_ivs {
+                    self.record_iv(aad, d.type_name(), plaintext, &d.iv(buf));
+                }
+                self.patches
+                    .push_in(d.replaced.range(), *text, d.text.range());
+                if d.type_name == COMMENT {
                     return Ok(());
                 }
                 if self.replace.as_ref().is_some_and(|r| r.0 == step.leaf) {
                     self.replacement.spelled = d.spelled;
-                    self.replacement.before =
-                        Some((d.type_name.to_string(), Zeroizing::new(plaintext.to_vec())));
+                    self.replacement.before = Some((
+                        d.type_name().to_string(),
+                        Zeroizing::new(plaintext.to_vec()),
+                    ));
                 }
                 if in_mac {
-                    self.hash(step.leaf, &buf[d.mac.clone()]);
+                    self.hash(step.leaf, &buf[d.mac.range()]);
                 }
                 if self.values.is_some() && in_mac {
-                    let value =
-                        Scalar::from_plaintext(d.type_name, plaintext.to_vec()).map_err(failure)?;
-                    let spelling = self.patches.buf(*text)[written].to_vec();
+                    let value = Scalar::from_plaintext(d.type_name(), plaintext.to_vec())
+                        .map_err(failure)?;
+                    let spelling = self.patches.buf(*text)[d.text.range()].to_vec();
                     self.keep(step.leaf, in_mac, value, &spelling);
                 }
             }

@@ -3,7 +3,6 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
-use std::ops::Range;
 
 use crate::crypto::{Cipher, DataKey, Iv, IvDeriver, IvPath, IvStash, Mac, ValueCipher};
 use crate::error::Error;
@@ -14,6 +13,7 @@ use crate::metadata::{KeyGroup, Metadata, FORMAT_VERSION, LAYOUT_KEY, SOPS_KEY};
 use crate::path::{self, PathSeg};
 use crate::plain::{self, Plain, Stored};
 use crate::rules::{CryptRule, Rules};
+use crate::text::Span;
 use crate::timestamp::Timestamp;
 use crate::tree::{Document, Leaf, LeafId, LeafKind, Node, Patches, Rendering};
 use crate::value::Scalar;
@@ -382,7 +382,8 @@ struct Input<'a> {
 /// record the plaintext's spelling (decryption would not write it back as it is).
 struct Sealed {
     /// The range of the document replaced, and the range of the text that replaces it.
-    patch: (Range<usize>, Range<usize>),
+    replaced: Span,
+    text: Span,
     keeps_spelling: bool,
 }
 
@@ -399,7 +400,7 @@ struct Scratch {
 struct Ahead {
     derived: Iv,
     iv: Iv,
-    sealed: Result<Sealed, Error>,
+    sealed: Result<Sealed, Box<Error>>,
 }
 
 impl<'a> Sealer<'a> {
@@ -463,7 +464,9 @@ impl<'a> Sealer<'a> {
         Ahead {
             derived,
             iv,
-            sealed: self.seal(scratch, step.leaf, &input, aad, &iv),
+            sealed: self
+                .seal(scratch, step.leaf, &input, aad, &iv)
+                .map_err(Box::new),
         }
     }
 
@@ -500,7 +503,8 @@ impl<'a> Sealer<'a> {
             .inspect_err(|_| scratch.text.truncate(start))?;
         let text = start..scratch.text.len();
         Ok(Sealed {
-            patch: (range, text),
+            replaced: range.into(),
+            text: text.into(),
             keeps_spelling: !self.renders_back(&mut scratch.rendered, leaf, input.plain),
         })
     }
@@ -602,9 +606,9 @@ impl Run<'_> {
         };
         let iv = self.pick_iv(step, &input, ahead.derived);
         let sealed = if iv == ahead.iv {
-            let sealed = ahead.sealed?;
-            let (range, written) = sealed.patch.clone();
-            self.patches.push_in(range, text, written);
+            let sealed = ahead.sealed.map_err(|e| *e)?;
+            self.patches
+                .push_in(sealed.replaced.range(), text, sealed.text.range());
             sealed
         } else {
             self.scratch.text.clear();
@@ -615,8 +619,10 @@ impl Run<'_> {
                 self.visits.aad(step),
                 &iv,
             )?;
-            let (range, written) = sealed.patch.clone();
-            self.patches.push_bytes(range, &self.scratch.text[written]);
+            self.patches.push_bytes(
+                sealed.replaced.range(),
+                &self.scratch.text[sealed.text.range()],
+            );
             sealed
         };
         if sealed.keeps_spelling {

@@ -62,6 +62,37 @@ impl fmt::Debug for Source {
     }
 }
 
+/// A range of bytes of a file, or of a buffer made from one, in 32 bits: a file has as many
+/// of them as values, and inputs are at most [`crate::io::MAX_INPUT`] bytes (what is made
+/// from one stays below 4 GiB).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    /// The range, as used for slicing.
+    pub fn range(self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    /// Its length.
+    pub fn len(self) -> usize {
+        (self.end - self.start) as usize
+    }
+}
+
+impl From<Range<usize>> for Span {
+    fn from(range: Range<usize>) -> Span {
+        let offset = |n: usize| u32::try_from(n).expect("offsets stay below 4 GiB");
+        Span {
+            start: offset(range.start),
+            end: offset(range.end),
+        }
+    }
+}
+
 /// A string value's bytes: a slice of a [`Source`], or bytes of its own (wiped on drop).
 /// `Debug` never shows them.
 #[derive(Clone)]

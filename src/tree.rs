@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::format::Format;
 use crate::metadata::Metadata;
 use crate::path::PathSeg;
-use crate::text::Source;
+use crate::text::{Source, Span};
 use crate::value::{Scalar, ScalarRef};
 
 /// Index of a leaf in [`Document::leaves`].
@@ -152,9 +152,9 @@ pub struct Patches {
 }
 
 struct Edit {
-    range: Range<usize>,
-    buf: usize,
-    text: Range<usize>,
+    range: Span,
+    buf: u32,
+    text: Span,
 }
 
 impl Patches {
@@ -185,9 +185,9 @@ impl Patches {
         let start = buf.len();
         match format.render(doc, leaf, value, buf) {
             Ok(range) => {
-                let text = start..buf.len();
+                let text = (start..buf.len()).into();
                 self.edits.push(Edit {
-                    range,
+                    range: range.into(),
                     buf: 0,
                     text,
                 });
@@ -210,9 +210,9 @@ impl Patches {
         let buf = self.own();
         let start = buf.len();
         buf.extend_from_slice(text);
-        let text = start..buf.len();
+        let text = (start..buf.len()).into();
         self.edits.push(Edit {
-            range,
+            range: range.into(),
             buf: 0,
             text,
         });
@@ -229,7 +229,11 @@ impl Patches {
     /// Adds a patch that writes `text` of the adopted buffer `buf` in place of `range`.
     pub fn push_in(&mut self, range: Range<usize>, buf: usize, text: Range<usize>) {
         debug_assert!(text.end <= self.bufs[buf].len());
-        self.edits.push(Edit { range, buf, text });
+        self.edits.push(Edit {
+            range: range.into(),
+            buf: u32::try_from(buf).expect("a buffer per thread"),
+            text: text.into(),
+        });
     }
 
     /// The adopted buffer `buf`.
@@ -337,17 +341,18 @@ impl Document {
     /// Applies patches (non-overlapping) to the text.
     pub fn apply(&self, patches: impl Into<Patches>) -> Vec<u8> {
         let Patches { mut edits, bufs } = patches.into();
-        edits.sort_by_key(|e| (e.range.start, e.range.end));
+        edits.sort_unstable_by_key(|e| (e.range.range().start, e.range.range().end));
         let (added, removed) = edits
             .iter()
             .fold((0, 0), |(a, r), e| (a + e.text.len(), r + e.range.len()));
         let mut out = Vec::with_capacity(self.text.len() + added - removed);
         let mut at = 0;
         for e in edits {
-            debug_assert!(e.range.start >= at, "overlapping patches");
-            out.extend_from_slice(&self.text[at..e.range.start]);
-            out.extend_from_slice(&bufs[e.buf][e.text]);
-            at = e.range.end;
+            let range = e.range.range();
+            debug_assert!(range.start >= at, "overlapping patches");
+            out.extend_from_slice(&self.text[at..range.start]);
+            out.extend_from_slice(&bufs[e.buf as usize][e.text.range()]);
+            at = range.end;
         }
         out.extend_from_slice(&self.text[at..]);
         out

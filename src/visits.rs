@@ -1,12 +1,11 @@
 //! A document's leaf visits in SOPS tree order, recorded in one walk: encrypting and
 //! decrypting go through them more than once, and from several threads.
 
-use std::ops::Range;
-
 use crate::crypto::{IvDeriver, IvPath};
 use crate::parallel;
 use crate::path::{self, PathSeg};
 use crate::rules::Rules;
+use crate::text::Span;
 use crate::tree::{Document, LeafId, Visit};
 
 /// The visits of a walk, in order.
@@ -24,8 +23,8 @@ pub(crate) struct Step {
     pub leaf: LeafId,
     /// Whether the crypt rule encrypts it.
     pub encrypted: bool,
-    aad: Range<u32>,
-    site: Range<u32>,
+    aad: Span,
+    site: Span,
 }
 
 impl Visits {
@@ -42,9 +41,9 @@ impl Visits {
             sites: Vec::new(),
         };
         doc.walk(|v| {
-            let aad_start = offset(visits.aads.len());
+            let aad_start = visits.aads.len();
             visits.aads.push_str(v.aad);
-            let site_start = offset(visits.sites.len());
+            let site_start = visits.sites.len();
             if let Some(type_name) = site.and_then(|type_of| type_of(v.leaf)) {
                 let at = IvPath {
                     document: v.document,
@@ -55,8 +54,8 @@ impl Visits {
             visits.steps.push(Step {
                 leaf: v.leaf,
                 encrypted: rules.should_encrypt(v.path, v.comments, v.is_comment),
-                aad: aad_start..offset(visits.aads.len()),
-                site: site_start..offset(visits.sites.len()),
+                aad: (aad_start..visits.aads.len()).into(),
+                site: (site_start..visits.sites.len()).into(),
             });
         });
         visits
@@ -69,12 +68,12 @@ impl Visits {
 
     /// The AAD of a visit.
     pub fn aad(&self, step: &Step) -> &str {
-        &self.aads[step.aad.start as usize..step.aad.end as usize]
+        &self.aads[step.aad.range()]
     }
 
     /// The IV site of a visit (empty when none was recorded).
     pub fn site(&self, step: &Step) -> &[u8] {
-        &self.sites[step.site.start as usize..step.site.end as usize]
+        &self.sites[step.site.range()]
     }
 
     /// `f` applied to the visits `pick` picks (with what it picked them for), on every core,
@@ -92,23 +91,18 @@ impl Visits {
         let parts = parallel::map_parts(&picked, init, |state, (n, job)| {
             f(state, &self.steps[*n], job)
         });
-        let mut visits = picked.into_iter().map(|(n, _)| n);
+        let visits: Vec<usize> = picked.into_iter().map(|(n, _)| n).collect();
         let mut states = Vec::with_capacity(parts.len());
         let mut results = Vec::with_capacity(visits.len());
         for (part, p) in parts.into_iter().enumerate() {
             states.push(p.state);
-            for result in p.results {
-                let visit = visits.next().expect("one result per visit picked");
-                results.push(Picked {
-                    visit,
-                    part,
-                    result,
-                });
-            }
+            results.extend(p.results.into_iter().map(|r| (part, r)));
         }
         Ahead {
             states,
-            results: results.into_iter().peekable(),
+            visits,
+            next: 0,
+            results: results.into_iter(),
         }
     }
 
@@ -130,28 +124,21 @@ impl Visits {
 pub(crate) struct Ahead<S, R> {
     /// The threads' states, as they left them.
     pub states: Vec<S>,
-    results: std::iter::Peekable<std::vec::IntoIter<Picked<R>>>,
-}
-
-/// A result, with the index of its visit and of its thread's state.
-struct Picked<R> {
-    visit: usize,
-    part: usize,
-    result: R,
+    /// The visits picked, in order, and the next one to take.
+    visits: Vec<usize>,
+    next: usize,
+    /// Their results, with the index of their thread's state.
+    results: std::vec::IntoIter<(usize, R)>,
 }
 
 impl<S, R> Ahead<S, R> {
     /// The result for visit `n`, with the index of its thread's state, when `n` was picked;
     /// visits are taken in order.
     pub fn take(&mut self, n: usize) -> Option<(usize, R)> {
-        self.results
-            .next_if(|p| p.visit == n)
-            .map(|p| (p.part, p.result))
+        if self.visits.get(self.next) != Some(&n) {
+            return None;
+        }
+        self.next += 1;
+        self.results.next()
     }
-}
-
-/// A buffer offset as stored: inputs are at most [`crate::io::MAX_INPUT`] bytes, and a visit's
-/// AAD and site are bounded by its path, which is text of the file.
-fn offset(len: usize) -> u32 {
-    u32::try_from(len).expect("walk buffers stay below 4 GiB")
 }
