@@ -177,7 +177,7 @@ fn build(
                         None
                     }
                     MapItem::Pair(k, v) => {
-                        Some((k.clone(), build(doc, NodeRef::from(v), values, plain)))
+                        Some((k.to_string(), build(doc, NodeRef::from(v), values, plain)))
                     }
                     MapItem::Comment(_) => None,
                 })

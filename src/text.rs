@@ -171,6 +171,94 @@ impl fmt::Debug for Text {
     }
 }
 
+/// A map key: UTF-8 text, a slice of its file's bytes when written there verbatim (a file
+/// has as many keys as values). Keys are no secret: `Debug` shows them.
+#[derive(Clone)]
+pub struct Key(Text);
+
+impl Key {
+    /// The key at `range` of `source`, when those bytes are UTF-8.
+    pub fn shared(source: &Arc<Source>, range: Range<usize>) -> Option<Key> {
+        std::str::from_utf8(&source[range.clone()]).ok()?;
+        Some(Key(Text::shared(source, range)))
+    }
+
+    /// The key.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("a key is UTF-8 (checked when made)")
+    }
+}
+
+impl Deref for Key {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<String> for Key {
+    fn from(key: String) -> Key {
+        Key(Text::from(key.into_bytes()))
+    }
+}
+
+impl From<&str> for Key {
+    fn from(key: &str) -> Key {
+        Key::from(key.to_string())
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Key {}
+
+impl PartialEq<str> for Key {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Key {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Key {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl std::borrow::Borrow<str> for Key {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,6 +273,16 @@ mod tests {
         drop(source);
         assert_eq!(&*text, b"hunter2");
         assert!(!format!("{text:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn a_key_is_utf8_shared_or_owned() {
+        let source = Source::new(b"k\xc3\xa4se: 1\n\xff: 2".to_vec());
+        let key = Key::shared(&source, 0..5).unwrap();
+        assert_eq!(key, "käse");
+        assert_eq!(key, Key::from("käse"));
+        assert_eq!(format!("{key:?}"), "\"käse\"");
+        assert!(Key::shared(&source, 0..2).is_none(), "half a character");
     }
 
     #[test]

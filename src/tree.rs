@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::format::Format;
 use crate::metadata::Metadata;
 use crate::path::PathSeg;
-use crate::text::{Source, Span};
+use crate::text::{Key, Source, Span};
 use crate::value::{Scalar, ScalarRef};
 
 /// Index of a leaf in [`Document::leaves`].
@@ -39,7 +39,7 @@ pub struct Document {
 #[derive(Clone, Debug)]
 pub enum MapItem {
     /// A key and its value.
-    Pair(String, Node),
+    Pair(Key, Node),
     /// A comment among the entries.
     Comment(LeafId),
 }

@@ -20,7 +20,7 @@ use crate::error::Error;
 use crate::metadata::{self, EmptyList, Metadata};
 use crate::path::PathSeg;
 use crate::plain::Plain;
-use crate::text::{Source, Text};
+use crate::text::{Key, Source, Text};
 use crate::tree::{Document, Leaf, LeafKind, MapItem, Node, Patch, Rendering, Style};
 use crate::value::Scalar;
 
@@ -90,7 +90,8 @@ impl Format for Dotenv {
                         kind: LeafKind::Value(Scalar::Str(value)),
                         style: Style::default(),
                     });
-                    items.push(MapItem::Pair(key.to_string(), Node::Leaf(leaves.len() - 1)));
+                    let key = Key::shared(&source, start..start + eq).expect("checked above");
+                    items.push(MapItem::Pair(key, Node::Leaf(leaves.len() - 1)));
                 }
             }
             start = next;
@@ -370,7 +371,7 @@ mod tests {
         assert_eq!(items.len(), 5);
         let value = |i: usize| match &items[i] {
             MapItem::Pair(k, Node::Leaf(id)) => match &doc.leaves[*id].kind {
-                LeafKind::Value(Scalar::Str(v)) => (k.clone(), v.to_vec()),
+                LeafKind::Value(Scalar::Str(v)) => (k.to_string(), v.to_vec()),
                 _ => unreachable!(),
             },
             _ => unreachable!(),
@@ -394,7 +395,7 @@ mod tests {
             .iter()
             .map(|i| match i {
                 MapItem::Pair(k, Node::Leaf(id)) => match &doc.leaves[*id].kind {
-                    LeafKind::Value(Scalar::Str(v)) => (k.clone(), v.to_vec()),
+                    LeafKind::Value(Scalar::Str(v)) => (k.to_string(), v.to_vec()),
                     _ => unreachable!(),
                 },
                 _ => unreachable!(),

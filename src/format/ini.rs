@@ -714,10 +714,10 @@ impl<'t> Parser<'t> {
         for (i, s) in self.sections.iter().enumerate() {
             let mut items: Vec<MapItem> = s.comments.iter().map(|&c| MapItem::Comment(c)).collect();
             for k in &s.keys {
-                items.push(MapItem::Pair(k.name.clone(), Node::Leaf(k.leaf)));
+                items.push(MapItem::Pair(k.name.as_str().into(), Node::Leaf(k.leaf)));
                 items.extend(k.comments.iter().map(|&c| MapItem::Comment(c)));
                 for (leaf, comments) in &k.shadows {
-                    items.push(MapItem::Pair(k.name.clone(), Node::Leaf(*leaf)));
+                    items.push(MapItem::Pair(k.name.as_str().into(), Node::Leaf(*leaf)));
                     items.extend(comments.iter().map(|&c| MapItem::Comment(c)));
                 }
             }
@@ -726,7 +726,7 @@ impl<'t> Parser<'t> {
             if i == 0 && items.is_empty() {
                 continue;
             }
-            sections.push(MapItem::Pair(s.name.clone(), Node::Map(items)));
+            sections.push(MapItem::Pair(s.name.as_str().into(), Node::Map(items)));
         }
         Node::Map(sections)
     }

@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::metadata::{EmptyList, Metadata, SOPS_KEY};
 use crate::path::PathSeg;
 use crate::plain::{number_kind, Plain};
-use crate::text::{Source, Text};
+use crate::text::{Key, Source, Text};
 use crate::tree::{Document, Leaf, LeafKind, MapItem, Node, Patch, Quote, Rendering, Style};
 use crate::value::{go_format_float, Scalar, ScalarRef};
 
@@ -499,11 +499,17 @@ impl<'a> Parser<'a> {
         Error::syntax_at("JSON", self.text, self.pos.saturating_sub(1), message)
     }
 
-    fn key(&mut self) -> Result<String, Error> {
+    fn key(&mut self) -> Result<Key, Error> {
         if self.peek() != Some(b'"') {
             return Err(self.error("expected a member name in double quotes"));
         }
-        let key = self.string()?.into_owned();
+        let start = self.pos;
+        let key = match (self.string()?, self.shared) {
+            (Cow::Borrowed(_), Some(source)) => {
+                Key::shared(source, start + 1..self.pos - 1).expect("the text is UTF-8")
+            }
+            (key, _) => Key::from(key.into_owned()),
+        };
         self.skip_ws();
         if self.next() != Some(b':') {
             return Err(self.error_before("expected ':' after a member name"));

@@ -203,7 +203,7 @@ impl Builder<'_> {
                 .or_else(|| item.span())
                 .map_or(usize::MAX, |s| s.start);
             let node = self.item(item, header);
-            items.push((at, MapItem::Pair(key.to_string(), node)));
+            items.push((at, MapItem::Pair(key.into(), node)));
         }
         if owns_comments {
             for (at, id) in self.comments.remove(&header).unwrap_or_default() {
@@ -245,7 +245,7 @@ impl Builder<'_> {
             V::InlineTable(t) => {
                 return Node::Map(
                     t.iter()
-                        .map(|(k, v)| MapItem::Pair(k.to_string(), self.value(v)))
+                        .map(|(k, v)| MapItem::Pair(k.into(), self.value(v)))
                         .collect(),
                 )
             }
@@ -618,7 +618,7 @@ mod tests {
         let names: Vec<String> = items
             .iter()
             .map(|i| match i {
-                MapItem::Pair(k, _) => k.clone(),
+                MapItem::Pair(k, _) => k.to_string(),
                 MapItem::Comment(_) => "#".into(),
             })
             .collect();

@@ -8,6 +8,7 @@ use crate::change::Change;
 use crate::error::Error;
 use crate::path::{self, PathSeg};
 use crate::plain::Plain;
+use crate::text::Key;
 use crate::tree::{Document, Patch};
 
 /// An object or array of the text.
@@ -22,7 +23,7 @@ struct Container {
 
 /// A member of an object (or an element of an array).
 struct Member {
-    key: Option<String>,
+    key: Option<Key>,
     /// Where its key (or the element) starts.
     start: usize,
     value: Range<usize>,
@@ -201,7 +202,10 @@ fn container_at(text: &[u8], at: &[PathSeg]) -> Result<Container, Error> {
 
 fn member(c: &Container, seg: &PathSeg) -> Option<usize> {
     match seg {
-        PathSeg::Key(k) => c.members.iter().position(|m| m.key.as_ref() == Some(k)),
+        PathSeg::Key(k) => c
+            .members
+            .iter()
+            .position(|m| m.key.as_ref().is_some_and(|m| m == k)),
         PathSeg::Index(i) => (!c.is_object && *i < c.members.len()).then_some(*i),
     }
 }

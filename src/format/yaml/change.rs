@@ -106,7 +106,7 @@ impl<'a> File<'a> {
         match seg {
             PathSeg::Key(k) if container.is_map => entries
                 .enumerate()
-                .find_map(|(i, key)| (key.as_ref() == Some(k)).then_some(i)),
+                .find_map(|(i, key)| key.as_ref().is_some_and(|key| key == k).then_some(i)),
             PathSeg::Index(i) if !container.is_map => (*i < entries.count()).then_some(*i),
             _ => None,
         }

@@ -76,10 +76,7 @@ pub(super) fn attach(
             .position(|d| d.end > pos)
             .unwrap_or(built.documents.len() - 1);
         let cid = choose_container(text, built, &entries, pos, document);
-        let line_end = text[pos..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(text.len(), |i| pos + i);
+        let line_end = memchr::memchr(b'\n', &text[pos..]).map_or(text.len(), |i| pos + i);
         let end = if line_end > pos && text[line_end - 1] == b'\r' {
             line_end - 1
         } else {
@@ -225,12 +222,8 @@ struct Context {
 }
 
 fn run_context(text: &[u8], pos: usize, prev_col: usize) -> Context {
-    let line_end = |start: usize| {
-        text[start..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(text.len(), |i| start + i)
-    };
+    let line_end =
+        |start: usize| memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |i| start + i);
     // None for a blank line, Some(None) for content, Some(Some(col)) for a comment line.
     let classify = |start: usize| {
         let line = &text[start..line_end(start)];
@@ -322,7 +315,7 @@ fn comment_starts(text: &[u8], tokens: &[Range<usize>], skip: &[Range<usize>]) -
     };
     let mut out = Vec::new();
     let mut pos = 0;
-    while let Some(i) = text[pos..].iter().position(|&b| b == b'#') {
+    while let Some(i) = memchr::memchr(b'#', &text[pos..]) {
         let at = pos + i;
         pos = at + 1;
         let after_space = at == 0 || matches!(text[at - 1], b' ' | b'\t' | b'\n' | b'\r');
@@ -331,10 +324,7 @@ fn comment_starts(text: &[u8], tokens: &[Range<usize>], skip: &[Range<usize>]) -
         }
         out.push(at);
         // The rest of the line is the comment.
-        pos = text[at..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(text.len(), |j| at + j);
+        pos = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |j| at + j);
     }
     out
 }

@@ -22,7 +22,7 @@ use crate::error::Error;
 use crate::metadata::{EmptyList, Metadata, SOPS_KEY};
 use crate::path::PathSeg;
 use crate::plain::Plain;
-use crate::text::Source;
+use crate::text::{Key, Source};
 use crate::tree::{
     Document, Leaf, LeafId, LeafKind, MapItem, Node, Patch, Quote, Rendering, Style,
 };
@@ -416,10 +416,7 @@ fn take_metadata(text: &[u8], built: &mut Built, root: usize) -> Option<(Range<u
     let end = if end > 0 && text[end - 1] == b'\n' {
         end
     } else {
-        text[end..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(text.len(), |i| end + i + 1)
+        memchr::memchr(b'\n', &text[end..]).map_or(text.len(), |i| end + i + 1)
     };
     built.containers[root].items.remove(index);
     Some((line_start(text, start)..end, value))
@@ -440,7 +437,7 @@ fn to_value(text: &[u8], built: &Built, child: &Child) -> Value {
                 let mut obj = Map::new();
                 for (key, value) in entries {
                     obj.insert(
-                        key.clone().unwrap_or_default(),
+                        key.as_deref().unwrap_or_default().to_string(),
                         to_value(text, built, value),
                     );
                 }
@@ -495,7 +492,7 @@ fn convert(containers: &[parse::Container], cid: usize, leaves: &mut Vec<Leaf>) 
             .iter()
             .map(|item| match item {
                 Item::Entry { key, value, .. } => MapItem::Pair(
-                    key.clone().unwrap_or_default(),
+                    key.clone().unwrap_or_else(|| Key::from("")),
                     convert_child(containers, value, leaves),
                 ),
                 Item::Comment { leaf, .. } => MapItem::Comment(*leaf),
@@ -551,7 +548,7 @@ fn expand(containers: &[parse::Container], cid: usize, leaves: &mut Vec<Leaf>) -
         let mut items = Vec::new();
         for (key, value) in entries {
             items.push(MapItem::Pair(
-                key.clone().unwrap_or_default(),
+                key.clone().unwrap_or_else(|| Key::from("")),
                 child_node(value, leaves),
             ));
         }

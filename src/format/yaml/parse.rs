@@ -10,7 +10,7 @@ use super::resolve::{resolve, Resolved};
 use super::scan::{self, Scanned};
 use crate::error::Error;
 use crate::path::PathSeg;
-use crate::text::{Source, Text};
+use crate::text::{Key, Source, Text};
 use crate::tree::{Leaf, LeafId, LeafKind, Quote, Style};
 use crate::value::Scalar;
 
@@ -27,7 +27,7 @@ pub(super) struct Container {
     /// End of the last token inside it.
     pub last_token_end: usize,
     /// A key read and waiting for its value (maps only).
-    pending_key: Option<(String, usize)>,
+    pending_key: Option<(Key, usize)>,
 }
 
 impl Container {
@@ -52,7 +52,7 @@ pub(super) enum Item {
     /// A map entry (`key` set) or sequence element; `start` is where the key or `-` is.
     Entry {
         start: usize,
-        key: Option<String>,
+        key: Option<Key>,
         value: Child,
     },
     /// A comment leaf.
@@ -252,11 +252,22 @@ impl<'a> Builder<'a> {
                 let quoted = style != ScalarStyle::Plain;
                 if self.awaiting_key() {
                     let key = match resolve(&tag, quoted, &value) {
-                        Ok(Resolved::Str) => value.into_owned(),
-                        Ok(Resolved::Value(s)) if s.type_name() == "str" => String::from_utf8(
-                            s.as_bytes().unwrap_or_default().to_vec(),
-                        )
-                        .map_err(|_| self.unsupported(range.start, "a map key is not UTF-8"))?,
+                        Ok(Resolved::Str) => {
+                            let (span, quote) = self.scalar_region(&range, style);
+                            match self.verbatim(&value, &span, quote) {
+                                Some(at) => {
+                                    Key::shared(self.source, at).expect("the text is UTF-8")
+                                }
+                                None => Key::from(value.into_owned()),
+                            }
+                        }
+                        Ok(Resolved::Value(s)) if s.type_name() == "str" => {
+                            String::from_utf8(s.as_bytes().unwrap_or_default().to_vec())
+                                .map_err(|_| {
+                                    self.unsupported(range.start, "a map key is not UTF-8")
+                                })?
+                                .into()
+                        }
                         _ => {
                             return Err(Error::EncryptValue {
                                 path: format!("the key {value:?}"),
@@ -401,7 +412,7 @@ impl<'a> Builder<'a> {
                 ));
             };
             if wants_path {
-                path.push(PathSeg::Key(key.clone()));
+                path.push(PathSeg::Key(key.to_string()));
             }
             c.items.push(Item::Entry {
                 start: key_start,
@@ -433,18 +444,23 @@ impl<'a> Builder<'a> {
     }
 
     /// A string value `value` written at `span` with `quote`: a slice of the file when it is
-    /// written there verbatim (no escapes, folds or indentation in between).
+    /// written there verbatim.
     fn string(&self, value: &str, span: &Range<usize>, quote: Quote) -> Text {
+        match self.verbatim(value, span, quote) {
+            Some(at) => Text::shared(self.source, at),
+            None => Text::from(value.as_bytes().to_vec()),
+        }
+    }
+
+    /// Where the file has `value`, written at `span` with `quote`, as it is (no escapes,
+    /// folds or indentation in between).
+    fn verbatim(&self, value: &str, span: &Range<usize>, quote: Quote) -> Option<Range<usize>> {
         let inner = match quote {
             Quote::Bare => span.clone(),
             Quote::Single | Quote::Double if span.len() >= 2 => span.start + 1..span.end - 1,
-            _ => return Text::from(value.as_bytes().to_vec()),
+            _ => return None,
         };
-        if self.bytes[inner.clone()] == *value.as_bytes() {
-            Text::shared(self.source, inner)
-        } else {
-            Text::from(value.as_bytes().to_vec())
-        }
+        (self.bytes.get(inner.clone())? == value.as_bytes()).then_some(inner)
     }
 
     /// The bytes a scalar's value occupies (after its anchor and tag) and its quoting.
@@ -511,17 +527,11 @@ pub(super) fn column(text: &[u8], offset: usize) -> usize {
 }
 
 pub(super) fn line_start(text: &[u8], offset: usize) -> usize {
-    text[..offset]
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |p| p + 1)
+    memchr::memrchr(b'\n', &text[..offset]).map_or(0, |p| p + 1)
 }
 
 fn memchr_nl(text: &[u8], from: usize) -> Option<usize> {
-    text[from..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map(|i| from + i)
+    memchr::memchr(b'\n', &text[from..]).map(|i| from + i)
 }
 
 /// Where the replaced text of a scalar starts: after its anchor, so aliases keep working,
