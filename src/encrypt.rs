@@ -71,20 +71,24 @@ pub fn encrypt_file(
     options: &EncryptOptions,
 ) -> Result<Encrypted, Error> {
     let doc = plaintext_document(input, input_format, output_format)?;
+    encrypt_new(&doc, output_format, recipients, options)
+}
+
+/// Encrypts a plaintext document of `format` (from [`plaintext_document`]) with a new data
+/// key, wrapped for `recipients`.
+pub fn encrypt_new(
+    doc: &Document,
+    format: FileFormat,
+    recipients: &RecipientGroups,
+    options: &EncryptOptions,
+) -> Result<Encrypted, Error> {
     let data_key = DataKey::generate();
     let key_groups = keys::wrap(recipients, &data_key, options.shamir_threshold)?;
     let keys = Keys {
         data_key,
         key_groups,
     };
-    encrypt_as(
-        output_format,
-        &doc,
-        &keys,
-        options,
-        None,
-        IvStash::default(),
-    )
+    encrypt_as(format, doc, &keys, options, None, IvStash::default())
 }
 
 /// [`seal`] for a file of `format`: a binary file is one value, always encrypted, always in

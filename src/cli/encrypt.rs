@@ -7,7 +7,7 @@ use anyhow::Context;
 use secrets::config::Overrides;
 use secrets::crypto::Cipher;
 use secrets::decrypt::DecryptOptions;
-use secrets::encrypt::{encrypt_file, plaintext_document, EncryptOptions};
+use secrets::encrypt::{encrypt_new, plaintext_document, EncryptOptions};
 use secrets::format::FileFormat;
 use secrets::keys::{self, Keyring};
 use secrets::rewrite::Opened;
@@ -50,8 +50,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<()> {
     let (input_format, output_format) = args.input.formats()?;
     let bytes = args.input.read()?;
     let context = || format!("cannot encrypt {}", args.input.path().display());
-    let doc =
-        plaintext_document(bytes.clone(), input_format, output_format).with_context(context)?;
+    let doc = plaintext_document(bytes, input_format, output_format).with_context(context)?;
     let encrypted = match reusable(&args, output_format)? {
         Some((opened, source)) => {
             let sealed = opened.seal_document(&doc).with_context(context)?;
@@ -77,8 +76,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<()> {
                 shamir_threshold: settings.shamir_threshold,
                 cipher: args.cipher.map_or_else(Cipher::default, Cipher::from),
             };
-            encrypt_file(bytes, input_format, output_format, &recipients, &options)
-                .with_context(context)?
+            encrypt_new(&doc, output_format, &recipients, &options).with_context(context)?
         }
     };
     warn(&encrypted.warnings);
