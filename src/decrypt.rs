@@ -88,6 +88,11 @@ impl Decrypted {
         Ok(plain::node(format, doc, node, self))
     }
 
+    /// The plaintext file, the warnings and the IVs, taken apart.
+    pub fn into_parts(self) -> (Vec<u8>, Vec<String>, IvStash) {
+        (self.bytes, self.warnings, self.stash)
+    }
+
     fn kept(&self) -> &Values {
         self.values
             .as_ref()

@@ -4,7 +4,9 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use crate::crypto::{Cipher, DataKey, Iv, IvDeriver, IvPath, IvStash, Mac, ValueCipher};
+use crate::crypto::{
+    Cipher, DataKey, Iv, IvDeriver, IvPath, IvStash, Mac, UniformHash, ValueCipher,
+};
 use crate::error::Error;
 use crate::format::{FileFormat, Format};
 use crate::keys::{self, RecipientGroups};
@@ -252,7 +254,7 @@ fn seal(
         patches: Patches::with_capacity(doc.leaves.len()),
         warnings: Vec::new(),
         encrypted: vec![false; doc.leaves.len()],
-        seen_ivs: HashSet::with_capacity_and_hasher(doc.leaves.len(), IvHash),
+        seen_ivs: HashSet::with_capacity_and_hasher(doc.leaves.len(), UniformHash),
         stash,
         scratch: Scratch::default(),
     };
@@ -529,35 +531,6 @@ impl<'a> Sealer<'a> {
     }
 }
 
-/// Hashes IVs by their first bytes: they are HMAC outputs (or random, from sops), as good as
-/// any hash of them and cheaper.
-#[derive(Clone, Copy, Default)]
-struct IvHash;
-
-impl std::hash::BuildHasher for IvHash {
-    type Hasher = IvHasher;
-
-    fn build_hasher(&self) -> IvHasher {
-        IvHasher(0)
-    }
-}
-
-struct IvHasher(u64);
-
-impl std::hash::Hasher for IvHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 = self.0.rotate_left(23) ^ u64::from_le_bytes(word);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
 struct Run<'a> {
     sealer: Sealer<'a>,
     visits: &'a Visits,
@@ -569,7 +542,7 @@ struct Run<'a> {
     warnings: Vec<String>,
     /// Which leaves were encrypted, for aliases that point at them.
     encrypted: Vec<bool>,
-    seen_ivs: HashSet<Iv, IvHash>,
+    seen_ivs: HashSet<Iv, UniformHash>,
     stash: IvStash,
     /// For the leaves sealed again in the walk.
     scratch: Scratch,

@@ -59,14 +59,14 @@ impl Unlocked {
         };
         let decrypted = decrypt::decrypt(self.format.format(), &self.doc, &self.key, options)?;
         let metadata = decrypt::metadata_of(&self.doc)?.clone();
-        let mut warnings = decrypted.warnings.clone();
+        let (bytes, mut warnings, stash) = decrypted.into_parts();
         warnings.extend(mixed_ciphers(&self.doc, metadata.cipher()?));
         Ok(Opened {
             format: self.format,
             metadata,
             key: self.key,
-            stash: decrypted.stash().clone(),
-            plaintext: Zeroizing::new(decrypted.bytes.clone()),
+            stash,
+            plaintext: Zeroizing::new(bytes),
             warnings,
         })
     }

@@ -11,14 +11,48 @@ use std::collections::{HashMap, VecDeque};
 
 use sha2::{Digest, Sha256};
 
-use super::Iv;
+use super::{Iv, UniformHash};
 
 /// IVs of decrypted values, by AAD, type and plaintext.
 #[derive(Clone, Default)]
 pub struct IvStash {
     /// Digest of (AAD, type, plaintext) → IVs in file order. A digest, so the stash holds no
     /// plaintext of its own.
-    slots: HashMap<[u8; 32], VecDeque<Iv>>,
+    slots: HashMap<[u8; 32], Ivs, UniformHash>,
+}
+
+/// A slot's IVs in file order: nearly always one, kept inline (a file has as many slots as
+/// values).
+#[derive(Clone, Default)]
+struct Ivs {
+    first: Option<Iv>,
+    rest: VecDeque<Iv>,
+}
+
+impl Ivs {
+    fn push(&mut self, iv: Iv) {
+        match self.first {
+            None => self.first = Some(iv),
+            Some(_) => self.rest.push_back(iv),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Iv> {
+        self.first.iter().chain(&self.rest)
+    }
+
+    fn get(&self, i: usize) -> Option<Iv> {
+        self.iter().nth(i).copied()
+    }
+
+    fn remove(&mut self, i: usize) -> Option<Iv> {
+        if i > 0 {
+            return self.rest.remove(i - 1);
+        }
+        let first = self.first.take();
+        self.first = self.rest.pop_front();
+        first
+    }
 }
 
 impl std::fmt::Debug for IvStash {
@@ -37,7 +71,7 @@ fn slot(aad: &str, type_name: &str, plaintext: &[u8]) -> [u8; 32] {
 }
 
 /// Which of a slot's IVs to hand out: `preferred`, else the first of its length.
-fn choose(ivs: &VecDeque<Iv>, preferred: &Iv) -> Option<usize> {
+fn choose(ivs: &Ivs, preferred: &Iv) -> Option<usize> {
     let fits = |iv: &Iv| iv.as_bytes().len() == preferred.as_bytes().len();
     ivs.iter()
         .position(|iv| iv == preferred)
@@ -52,7 +86,7 @@ impl IvStash {
             self.slots
                 .entry(slot(aad, type_name, plaintext))
                 .or_default()
-                .push_back(iv);
+                .push(iv);
         }
     }
 
@@ -82,7 +116,7 @@ impl IvStash {
             return None;
         }
         let ivs = self.slots.get(&slot(aad, type_name, plaintext))?;
-        choose(ivs, preferred).map(|i| ivs[i])
+        ivs.get(choose(ivs, preferred)?)
     }
 
     /// Whether nothing was recorded.
