@@ -30,6 +30,8 @@ pub use ini::Ini;
 pub use json::Json;
 pub use toml::Toml;
 pub use yaml::Yaml;
+#[cfg(fuzzing)]
+pub use yaml::fast_reader_agrees;
 
 /// A file format.
 pub trait Format: Send + Sync {

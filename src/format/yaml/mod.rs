@@ -31,6 +31,13 @@ use crate::value::{Scalar, ScalarRef};
 /// The YAML format.
 pub struct Yaml;
 
+/// For the fuzz targets: whether the fast reader of block-style YAML, where it reads `text`
+/// (`None` where it gives way to saphyr-parser), reports the events saphyr-parser reports.
+#[cfg(fuzzing)]
+pub fn fast_reader_agrees(text: &str) -> Option<bool> {
+    scan::agrees_with_saphyr(text)
+}
+
 /// Where a document's metadata goes.
 struct DocState {
     /// End of the document's content (before its `...`/next `---`).
