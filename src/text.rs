@@ -85,12 +85,16 @@ impl Span {
 
 impl From<Range<usize>> for Span {
     fn from(range: Range<usize>) -> Span {
-        let offset = |n: usize| u32::try_from(n).expect("offsets stay below 4 GiB");
         Span {
-            start: offset(range.start),
-            end: offset(range.end),
+            start: narrow(range.start),
+            end: narrow(range.end),
         }
     }
+}
+
+/// An offset or column of a file as stored in 32 bits (see [`Span`]).
+pub(crate) fn narrow(n: usize) -> u32 {
+    u32::try_from(n).expect("offsets stay below 4 GiB")
 }
 
 /// A string value's bytes: a slice of a [`Source`], or bytes of its own (wiped on drop).

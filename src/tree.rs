@@ -93,13 +93,12 @@ pub struct Style {
     /// The value is inside a flow collection (YAML `{...}`/`[...]`).
     pub in_flow: bool,
     /// Column of the line the value belongs to (its key or list dash); continuation lines of
-    /// a multi-line value are indented from here.
-    pub indent: usize,
-    /// Extra indentation per nesting level used by the file.
-    pub indent_step: usize,
+    /// a multi-line value are indented from here. (Columns and offsets of a style are 32-bit:
+    /// a file has one style per value, and inputs are at most [`crate::io::MAX_INPUT`] bytes.)
+    pub indent: u32,
     /// Offset where the list item holding this value starts (its `-`), for values that must
     /// turn into something that is not a list item (a comment stored in a list by sops).
-    pub item_start: Option<usize>,
+    pub item_start: Option<u32>,
 }
 
 /// The quoting of a scalar.
@@ -117,7 +116,7 @@ pub enum Quote {
         /// `true` for `|`, `false` for `>`.
         literal: bool,
         /// Column of the block's content lines.
-        content_indent: usize,
+        content_indent: u32,
     },
 }
 

@@ -86,7 +86,7 @@ pub(super) fn attach(
             span: pos + 1..end,
             kind: LeafKind::Comment(text[pos + 1..end].to_vec()),
             style: Style {
-                indent: column(text, pos),
+                indent: crate::text::narrow(column(text, pos)),
                 ..Style::default()
             },
         });

@@ -109,9 +109,6 @@ impl Format for Yaml {
             documents,
             ..
         } = built;
-        for leaf in &mut leaves {
-            leaf.style.indent_step = indent_step;
-        }
         let mut branches = Vec::new();
         for doc in &documents {
             branches.push(match doc.root {
@@ -151,7 +148,7 @@ impl Format for Yaml {
                     (LeafKind::Value(_), Some(dash)) => {
                         out.push(b'#');
                         out.extend_from_slice(text);
-                        Ok(dash..leaf.span.end)
+                        Ok(dash as usize..leaf.span.end)
                     }
                     (LeafKind::Value(_), None) => Err(Error::Emit(
                         "a comment stored as a value outside a list cannot be written back".into(),
@@ -251,7 +248,7 @@ fn encrypted_token<'a>(doc: &Document, leaf: &Leaf, enc: &'a str, state: &State)
         Quote::Single => format!("'{enc}'"),
         Quote::Double => format!("\"{enc}\""),
         Quote::Block { content_indent, .. } => {
-            let pad = " ".repeat(content_indent);
+            let pad = " ".repeat(content_indent as usize);
             match block_header(doc, leaf) {
                 // The header is kept without an indentation indicator: the token line
                 // sets the indentation.
@@ -304,17 +301,17 @@ fn plain_text<'a>(
         Quote::Double => write::double_quoted(text),
         Quote::Single => write::single_quoted(text).unwrap_or_else(|| write::double_quoted(text)),
         Quote::Bare if text.contains('\n') && !style.in_flow => {
-            let indent = style.indent + style.indent_step.max(1);
+            let indent = style.indent as usize + state.indent_step.max(1);
             literal(doc, leaf, text, indent, None, nl).unwrap_or_else(|| write::double_quoted(text))
         }
         Quote::Bare => write::inline_string(text, style.in_flow),
         Quote::Block { content_indent, .. } => match block_header(doc, leaf) {
-            Some(_) => literal(doc, leaf, text, content_indent, None, nl)
+            Some(_) => literal(doc, leaf, text, content_indent as usize, None, nl)
                 .unwrap_or_else(|| write::double_quoted(text)),
             None => {
                 // The header stays in the file: the value must fit it.
                 let header = header_before(doc, leaf).ok_or_else(unrepresentable)?;
-                literal(doc, leaf, text, content_indent, Some(header), nl)
+                literal(doc, leaf, text, content_indent as usize, Some(header), nl)
                     .ok_or_else(unrepresentable)?
             }
         },

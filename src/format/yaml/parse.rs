@@ -10,7 +10,7 @@ use super::resolve::{resolve, Resolved};
 use super::scan::{self, Scanned};
 use crate::error::Error;
 use crate::path::PathSeg;
-use crate::text::{Key, Source, Text};
+use crate::text::{narrow, Key, Source, Text};
 use crate::tree::{Leaf, LeafId, LeafKind, Quote, Style};
 use crate::value::Scalar;
 
@@ -328,8 +328,8 @@ impl<'a> Builder<'a> {
                         let in_flow = self.containers[*self.stack.last().expect("non-empty")].flow;
                         let style = &mut self.leaves[id].style;
                         style.in_flow = in_flow;
-                        style.indent = entry_col;
-                        style.item_start = item_start;
+                        style.indent = narrow(entry_col);
+                        style.item_start = item_start.map(narrow);
                     }
                 }
                 self.touch(range.end);
@@ -474,7 +474,7 @@ impl<'a> Builder<'a> {
                 let content_indent = first_content_indent(text, range.clone());
                 let quote = Quote::Block {
                     literal,
-                    content_indent,
+                    content_indent: narrow(content_indent),
                 };
                 let Some(header) = header else {
                     return (range.start..body_end.max(range.start), quote);
