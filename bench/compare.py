@@ -42,34 +42,50 @@ def run(cmd, stdout=None, ok_codes=(0,), prefix=()):
     return elapsed
 
 
-def measure(make_cmd, runs, setup=None, stdout_to=None, ok_codes=(0,)):
-    """Median wall time of `runs` runs, and the peak RSS in KiB of one more run under
+def once(make_cmd, setup=None, stdout_to=None, ok_codes=(0,), rss=False):
+    """One run: its wall time in seconds, or with `rss` its peak RSS in KiB under
     /usr/bin/time (kept out of the timed runs: it costs milliseconds of its own)."""
-    times = []
-    for i in range(runs + 1):
-        if setup:
-            setup()
-        out = open(stdout_to, "wb") if stdout_to else None
-        try:
-            if i < runs:
-                times.append(run(make_cmd(), out, ok_codes))
-            else:
-                with tempfile.NamedTemporaryFile("r") as rss:
-                    run(make_cmd(), out, ok_codes, ["/usr/bin/time", "-f", "%M", "-o", rss.name])
-                    peak = int((rss.read().strip().splitlines() or ["0"])[-1])
-        finally:
-            if out:
-                out.close()
-    return statistics.median(times), peak
-
-
-def attempt(*a, **k):
-    """measure(), or None (shown as n/a) when the tool cannot do the case."""
+    if setup:
+        setup()
+    out = open(stdout_to, "wb") if stdout_to else None
     try:
-        return measure(*a, **k)
-    except RuntimeError as e:
-        print(f"  n/a: {str(e).splitlines()[0][:200]}", file=sys.stderr)
-        return None
+        if not rss:
+            return run(make_cmd(), out, ok_codes)
+        with tempfile.NamedTemporaryFile("r") as f:
+            run(make_cmd(), out, ok_codes, ["/usr/bin/time", "-f", "%M", "-o", f.name])
+            return int((f.read().strip().splitlines() or ["0"])[-1])
+    finally:
+        if out:
+            out.close()
+
+
+def measure(make_cmd, runs, **job):
+    """Median wall time of `runs` runs, and the peak RSS in KiB of one more run."""
+    times = [once(make_cmd, **job) for _ in range(runs)]
+    return statistics.median(times), once(make_cmd, rss=True, **job)
+
+
+def side_by_side(jobs, runs):
+    """measure() of each tool's job ({tool: (make_cmd, options)}), the tools' runs taken in
+    turn (A, B, A, B, ...) so that a machine whose speed drifts slows both alike; a tool
+    that cannot do the case gets None (shown as n/a)."""
+    times = {tool: [] for tool in jobs}
+    results = {}
+    for i in range(runs + 1):
+        for tool, (make_cmd, job) in jobs.items():
+            if tool in results:
+                continue
+            try:
+                r = once(make_cmd, rss=i == runs, **job)
+            except RuntimeError as e:
+                print(f"  n/a: {str(e).splitlines()[0][:200]}", file=sys.stderr)
+                results[tool] = None
+                continue
+            if i < runs:
+                times[tool].append(r)
+            else:
+                results[tool] = (statistics.median(times[tool]), r)
+    return results
 
 
 def supports(binary, *args):
@@ -122,34 +138,34 @@ def main():
         for ext, fmt in FORMATS.items():
             plain = os.path.join(work, f"{n}.{ext}")
             enc = {t: os.path.join(work, f"{n}.{t}.enc.{ext}") for t in tools}
-            results = {}
+            jobs = {}
             for tool, binary in tools.items():
                 if tool == "sops" and fmt == "toml":
                     continue  # sops cannot encrypt TOML
                 cmd = lambda b=binary: [b, "encrypt", "--input-type", fmt, "--output-type", fmt, "--age", RECIPIENT, plain]
-                results[tool] = attempt(cmd, runs, stdout_to=enc[tool])
-            row("encrypt", fmt, n, results)
-            results = {}
+                jobs[tool] = (cmd, {"stdout_to": enc[tool]})
+            row("encrypt", fmt, n, side_by_side(jobs, runs))
+            jobs = {}
             for tool, binary in tools.items():
                 if not os.path.exists(enc[tool]) or os.path.getsize(enc[tool]) == 0:
                     continue
-                results[tool] = attempt(lambda b=binary, t=tool: [b, "decrypt", "--input-type", fmt, "--output-type", fmt, enc[t]], runs)
-            row("decrypt", fmt, n, results)
+                jobs[tool] = (lambda b=binary, t=tool: [b, "decrypt", "--input-type", fmt, "--output-type", fmt, enc[t]], {})
+            row("decrypt", fmt, n, side_by_side(jobs, runs))
             if fmt == "toml":
                 continue
             for case, argv, codes in [
                 ("set", lambda f: ["set", f, '["KEY_0"]' if fmt == "dotenv" else '["service0"]["key0"]', '"changed"'], (0,)),
                 ("edit (no-op)", lambda f: ["edit", f], (0, 200)),
             ]:
-                results = {}
+                jobs = {}
                 for tool, binary in tools.items():
                     if tool == "secrets" and not supports(binary, argv("x")[0]):
                         continue
-                    target = os.path.join(work, f"target.{ext}")
-                    setup = lambda t=tool: shutil.copyfile(enc[t], target)
-                    results[tool] = attempt(lambda b=binary: [b] + argv(target)[:1] + ["--input-type", fmt] + argv(target)[1:],
-                                            runs, setup=setup, ok_codes=codes)
-                row(case, fmt, n, results)
+                    target = os.path.join(work, f"target.{tool}.{ext}")
+                    setup = lambda t=tool, target=target: shutil.copyfile(enc[t], target)
+                    cmd = lambda b=binary, target=target: [b] + argv(target)[:1] + ["--input-type", fmt] + argv(target)[1:]
+                    jobs[tool] = (cmd, {"setup": setup, "ok_codes": codes})
+                row(case, fmt, n, side_by_side(jobs, runs))
 
     # Many small files: one command against a loop.
     files = os.path.join(work, "many")
@@ -160,13 +176,13 @@ def main():
         with open(os.path.join(files, f"e{i}.yaml"), "wb") as out:
             subprocess.run([secrets, "encrypt", "--age", RECIPIENT, os.path.join(files, f"p{i}.yaml")], stdout=out, check=True, env=env())
     encs = [os.path.join(files, f"e{i}.yaml") for i in range(100)]
-    results = {}
+    jobs = {}
     outdir = os.path.join(work, "out")
     if supports(secrets, "decrypt") and subprocess.run([secrets, "decrypt", "--help"], capture_output=True).stdout.find(b"--output-dir") >= 0:
-        results["secrets"] = attempt(lambda: [secrets, "decrypt", "--output-dir", outdir] + encs, runs)
+        jobs["secrets"] = (lambda: [secrets, "decrypt", "--output-dir", outdir] + encs, {})
     loop = "for f in \"$@\"; do \"$0\" decrypt \"$f\" >/dev/null || exit 1; done"
-    results["sops"] = attempt(lambda: ["sh", "-c", loop, sops] + encs, runs)
-    row("decrypt 100 files", "yaml", f"100×{sizes[0]}", results)
+    jobs["sops"] = (lambda: ["sh", "-c", loop, sops] + encs, {})
+    row("decrypt 100 files", "yaml", f"100×{sizes[0]}", side_by_side(jobs, runs))
 
     # How time and memory grow with the input (secrets alone: sops takes minutes at 1M).
     growth = []
@@ -193,7 +209,7 @@ def main():
         "",
         f"Machine: {machine()}. secrets: `{os.path.relpath(secrets, ROOT)}`; sops: `{sops}` "
         f"({subprocess.run([sops, '--version', '--disable-version-check'], capture_output=True, text=True).stdout.splitlines()[0] if sops else ''}).",
-        f"Median wall time of {runs} run(s) each; peak RSS from one more run under `/usr/bin/time`. Same files, same age key. "
+        f"Median wall time of {runs} run(s) each, the two tools' runs taken in turn; peak RSS from one more run under `/usr/bin/time`. Same files, same age key. "
         "Produced by `bench/compare.sh`" + (" --quick" if args.quick else "") + ".",
         "",
         "| case | format | values | secrets ms | sops ms | sops/secrets | secrets MB | sops MB |",

@@ -29,9 +29,9 @@ pub use dotenv::Dotenv;
 pub use ini::Ini;
 pub use json::Json;
 pub use toml::Toml;
-pub use yaml::Yaml;
 #[cfg(fuzzing)]
 pub use yaml::fast_reader_agrees;
+pub use yaml::Yaml;
 
 /// A file format.
 pub trait Format: Send + Sync {
