@@ -497,3 +497,24 @@ fn php_ini_comment_blocks_that_sops_panics_on() {
     let ours = sandbox.write("ours.ini", encrypt(&sandbox, &php));
     assert_eq!(decrypt(&sandbox, &ours, "ini"), read(&php));
 }
+
+/// Found by fuzzing: a flow collection with white space after its `[` or `{` was taken for
+/// a block one, and its values written as bare `ENC[...]`, which a flow collection cannot
+/// hold. Both tools read the encrypted file.
+#[test]
+fn flow_collections_with_space_after_the_opener_round_trip() {
+    let sandbox = Sandbox::new();
+    let file = data("fuzz/yaml-flow-opener-then-space.yaml");
+    let encrypted = encrypt(&sandbox, &file);
+    let text = String::from_utf8(encrypted.clone()).unwrap();
+    assert!(text.contains("apiGroups: [ \"ENC["), "{text}");
+    let enc = sandbox.write("enc.yaml", &encrypted);
+    assert_eq!(decrypt(&sandbox, &enc, "yaml"), read(&file));
+    if let Some(mut sops) = sandbox.sops() {
+        let plain = String::from_utf8(ok(run(sops
+            .args(["decrypt", "--input-type", "yaml"])
+            .arg(&enc))))
+        .unwrap();
+        assert!(plain.contains("metrics.k8s.io\""), "{plain}");
+    }
+}

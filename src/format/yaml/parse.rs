@@ -171,9 +171,18 @@ impl<'a> Builder<'a> {
             Event::MappingStart { anchor } | Event::SequenceStart { anchor } => {
                 let is_map = matches!(event, Event::MappingStart { .. });
                 let opener = if is_map { b'{' } else { b'[' };
-                let flow = !range.is_empty() && self.bytes[range.end - 1] == opener;
+                // A flow collection's span runs from its properties over its opener and the
+                // white space after it; a block collection's is empty.
+                let last = self.bytes[range.clone()]
+                    .iter()
+                    .rposition(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+                    .map(|i| range.start + i);
+                let flow = last.is_some_and(|at| self.bytes[at] == opener);
                 let cid = self.containers.len();
-                let start = if flow { range.end - 1 } else { range.start };
+                let start = match last {
+                    Some(at) if flow => at,
+                    _ => range.start,
+                };
                 let (parent, path) =
                     self.place(start, range.start, Child::Container(cid), is_map, flow)?;
                 let document = self.documents.len().saturating_sub(1);
