@@ -18,6 +18,8 @@ const DECODE: [u8; 256] = {
     table
 };
 const INVALID: u8 = 0xFF;
+/// A bit only `INVALID` has among the table's values (valid ones are below 64).
+const INVALID_BIT: u8 = 0x80;
 
 /// Length of the padded base64 of `n` bytes.
 pub fn encoded_len(n: usize) -> usize {
@@ -85,9 +87,18 @@ fn decode_slice(text: &[u8], out: &mut [u8]) -> Option<usize> {
     let Some((body, last)) = text.split_last_chunk::<4>() else {
         return Some(0);
     };
+    // Checked once for the whole body: a value outside the alphabet has the top bit set.
+    let mut union = 0;
     for (g, o) in body.chunks_exact(4).zip(out.chunks_exact_mut(3)) {
-        let n = sextets(g[0], g[1], g[2], g[3])?;
-        o.copy_from_slice(&n.to_be_bytes()[1..]);
+        let [a, b, c, d] = [g[0], g[1], g[2], g[3]].map(|x| DECODE[x as usize]);
+        union |= a | b | c | d;
+        let n = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
+        o[0] = (n >> 16) as u8;
+        o[1] = (n >> 8) as u8;
+        o[2] = n as u8;
+    }
+    if union & INVALID_BIT != 0 {
+        return None;
     }
     let tail = &mut out[body.len() / 4 * 3..];
     let (n, len) = match *last {
@@ -103,8 +114,7 @@ fn decode_slice(text: &[u8], out: &mut [u8]) -> Option<usize> {
 /// Four characters as 24 bits; `None` when one is not in the alphabet (`=` included).
 fn sextets(a: u8, b: u8, c: u8, d: u8) -> Option<u32> {
     let [a, b, c, d] = [a, b, c, d].map(|x| DECODE[x as usize]);
-    // Valid values are below 64: the union is INVALID only when one of them is.
-    if (a | b | c | d) == INVALID {
+    if (a | b | c | d) & INVALID_BIT != 0 {
         return None;
     }
     Some(u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d))

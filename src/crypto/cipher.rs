@@ -87,6 +87,11 @@ impl fmt::Display for Cipher {
 /// The `NAME` of a stored `ENC[NAME,data:...]`: uppercase letters, digits and `_`, so that
 /// text which merely starts with `ENC[` is not taken for a value.
 fn cipher_name(stored: &[u8]) -> Option<&[u8]> {
+    // Nearly every value of a file is SOPS's cipher.
+    const AES: &[u8] = b"ENC[AES256_GCM,data:";
+    if stored.starts_with(AES) {
+        return Some(&stored[4..AES.len() - 6]);
+    }
     let rest = stored.strip_prefix(b"ENC[")?;
     let end = rest.iter().position(|&b| b == b',')?;
     let (name, after) = rest.split_at(end);

@@ -673,10 +673,16 @@ impl<'a> Parser<'a> {
         let mut out = String::new();
         loop {
             let run_start = self.pos;
-            let run = self.text[run_start..]
-                .iter()
-                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-                .unwrap_or(self.text.len() - run_start);
+            let rest = &self.text[run_start..];
+            // Found with a vector search, then checked for control characters: strings are
+            // mostly long `ENC[...]` values.
+            let quote_or_escape = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
+            let run = &rest[..quote_or_escape];
+            let control = run.iter().fold(false, |any, &c| any | (c < 0x20));
+            let run = match control {
+                true => run.iter().position(|&c| c < 0x20).unwrap_or(run.len()),
+                false => run.len(),
+            };
             self.pos += run;
             // The run ends at an ASCII byte or the end: a character boundary.
             let run = &self.source[run_start..self.pos];
