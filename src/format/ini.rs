@@ -1061,4 +1061,33 @@ mod tests {
             "top = 1\n\n[db]\nuser     = `a;b`\npassword = ` x`\nport     = 5432\n"
         );
     }
+
+    /// Reduced from a fuzz finding (the `decrypt` target): the second of two `[sops]`
+    /// blocks ends the file, and its removal took the line break that ends the first.
+    #[test]
+    fn two_metadata_blocks_are_removed_without_overlapping() {
+        for text in [
+            "k = v\n\n[sops]\nversion = 3.11.0\n\n[sops]\nversion = 3.11.0",
+            "k = v\n\n[sops]\nversion = 3.11.0\n\n[sops]\nversion = 3.11.0\n",
+        ] {
+            let doc = Ini.parse(text.as_bytes().to_vec()).unwrap();
+            let mut ranges: Vec<_> = Ini
+                .metadata_patches(&doc, None)
+                .unwrap()
+                .into_iter()
+                .map(|p| p.range)
+                .collect();
+            ranges.sort_by_key(|r| r.start);
+            assert!(
+                ranges.windows(2).all(|w| w[0].end <= w[1].start),
+                "{ranges:?}"
+            );
+            let left = doc.apply(Ini.metadata_patches(&doc, None).unwrap());
+            let left = String::from_utf8(left).unwrap();
+            assert!(
+                left.starts_with("k = v\n") && !left.contains("sops"),
+                "{left:?}"
+            );
+        }
+    }
 }

@@ -31,12 +31,20 @@ impl Tail {
 /// one at the end.
 pub fn patches(doc: &Document, lines: Option<Vec<String>>) -> Vec<Patch> {
     let tail: &Tail = doc.state();
+    // A block's removal may reach back over the line break before it, which can end the
+    // block before it (a file with two metadata blocks): each starts where the last ended.
+    let mut removed_to = 0;
     let mut patches: Vec<Patch> = tail
         .blocks
         .iter()
-        .map(|b| Patch {
-            range: removal(&doc.text, b.clone(), tail.newline),
-            text: Vec::new(),
+        .map(|b| {
+            let mut range = removal(&doc.text, b.clone(), tail.newline);
+            range.start = range.start.max(removed_to);
+            removed_to = range.end;
+            Patch {
+                range,
+                text: Vec::new(),
+            }
         })
         .collect();
     if let Some(lines) = lines {
