@@ -13,6 +13,7 @@
 //! A line holding `secrets:allow` (or detect-secrets' `pragma: allowlist secret`) is
 //! skipped. Findings never hold the secret: only a redacted excerpt.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -312,6 +313,7 @@ pub fn scan(text: &[u8]) -> Vec<Finding> {
         if line.contains(ALLOW_MARKER) || line.contains(DETECT_SECRETS_MARKER) {
             continue;
         }
+        let line = &*without_ciphertext(line);
         let before = findings.len();
         for (shape, regex) in SHAPES.iter().zip(COMPILED.iter()) {
             if !shape.needles.iter().any(|n| line.contains(n)) {
@@ -340,6 +342,27 @@ pub fn scan(text: &[u8]) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// `line` with every `ENC[...]` value blanked out, byte for byte so that offsets hold:
+/// ciphertext is random by design, and a run of base64 can spell a secret's name followed
+/// by `=` (`...X5atpwdVh...=,iv:...`) or a provider key's shape.
+fn without_ciphertext(line: &str) -> Cow<'_, str> {
+    if !line.contains("ENC[") {
+        return Cow::Borrowed(line);
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(start) = rest.find("ENC[") {
+        let end = rest[start..]
+            .find(']')
+            .map_or(rest.len(), |e| start + e + 1);
+        out.push_str(&rest[..start]);
+        out.extend(std::iter::repeat_n(' ', end - start));
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
 }
 
 /// The first secret-looking assignment of a line.
@@ -706,6 +729,19 @@ aws_secret_access_key = q8Zt0Vd3bN1xW7yK4mR9sF2hJ6pL5cG0aE3uT8iO
                 (11, "aws-secret-access-key")
             ]
         );
+    }
+
+    #[test]
+    fn ciphertext_that_spells_a_secret_name_is_no_finding() {
+        // A MAC sops wrote whose base64 holds `pwd` and ends in `=`: once a flaky CI failure.
+        let line = "    mac: ENC[AES256_GCM,data:i5QkTPrsnZKKsUBBx3A5F6TIUpN+b3nLfLNvV9SUR85sMzHYTK6aeA/RGfjruRG+Gca6EKBikN3ufT9jvZVxRIlT4s2hI/AqciuHHCCy6b3xaBJUMPHxJs4sMr+elPkX5atpwdVhDeUhY4FekfbrbpZdyqw0lXPzQtv8mz1FZhM=,iv:HjMo8/rORwd3UO+mv79+ACPGsfBXdvnaO8EYsR3lfeY=,tag:4VxSJW6t7Q0OQ6kW4BhcIA==,type:str]\n";
+        assert!(ids(line).is_empty());
+        let line =
+            "token: ENC[AES256_GCM,data:AKIAABCDEFGHIJKLMNOP+A==,iv:AA==,tag:AA==,type:str]\n";
+        assert!(ids(line).is_empty());
+        // What follows an encrypted value is still scanned.
+        let line = "a: ENC[AES256_GCM,data:AA==,type:str] # DB_PASSWORD=Xk9#mP2vL7qR4nT\n";
+        assert_eq!(ids(line), [(1, "secret-assignment")]);
     }
 
     #[test]
