@@ -733,7 +733,8 @@ aws_secret_access_key = q8Zt0Vd3bN1xW7yK4mR9sF2hJ6pL5cG0aE3uT8iO
 
     #[test]
     fn ciphertext_that_spells_a_secret_name_is_no_finding() {
-        // A MAC sops wrote whose base64 holds `pwd` and ends in `=`: once a flaky CI failure.
+        // A MAC `secrets encrypt` wrote whose base64 holds `pwd` and ends in `=`: once a flaky
+        // CI failure of the pre-commit hook test.
         let line = "    mac: ENC[AES256_GCM,data:i5QkTPrsnZKKsUBBx3A5F6TIUpN+b3nLfLNvV9SUR85sMzHYTK6aeA/RGfjruRG+Gca6EKBikN3ufT9jvZVxRIlT4s2hI/AqciuHHCCy6b3xaBJUMPHxJs4sMr+elPkX5atpwdVhDeUhY4FekfbrbpZdyqw0lXPzQtv8mz1FZhM=,iv:HjMo8/rORwd3UO+mv79+ACPGsfBXdvnaO8EYsR3lfeY=,tag:4VxSJW6t7Q0OQ6kW4BhcIA==,type:str]\n";
         assert!(ids(line).is_empty());
         let line =
