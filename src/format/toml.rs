@@ -11,6 +11,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use toml_edit::{Item, Table};
@@ -20,7 +21,7 @@ use super::{tail, Format};
 use crate::error::Error;
 use crate::metadata::{EmptyList, Metadata, FORMAT_VERSION, SOPS_KEY};
 use crate::plain::{self, number_kind, Plain};
-use crate::text::Source;
+use crate::text::{Key, Source, Text};
 use crate::timestamp::Timestamp;
 use crate::tree::{
     Document, Leaf, LeafId, LeafKind, MapItem, Node, Patch, Quote, Rendering, Style,
@@ -32,17 +33,20 @@ pub struct Toml;
 
 impl Format for Toml {
     fn parse(&self, text: Vec<u8>) -> Result<Document, Error> {
-        let s = std::str::from_utf8(&text).map_err(|e| {
-            Error::syntax_at(
+        if let Err(e) = std::str::from_utf8(&text) {
+            return Err(Error::syntax_at(
                 "TOML",
                 &text,
                 e.valid_up_to(),
                 "the file is not valid UTF-8",
-            )
-        })?;
+            ));
+        }
+        let source = Source::new(text);
+        let text: &[u8] = &source;
+        let s = std::str::from_utf8(text).expect("checked above");
         let parsed = toml_edit::Document::parse(s).map_err(|e| {
             let at = e.span().map_or(0, |s| s.start);
-            Error::syntax_at("TOML", &text, at, e.message().trim().replace('\n', " "))
+            Error::syntax_at("TOML", text, at, e.message().trim().replace('\n', " "))
         })?;
         let root = parsed.as_table();
         let metadata_item = root.get(SOPS_KEY);
@@ -53,13 +57,15 @@ impl Format for Toml {
         let mut builder = Builder {
             leaves: Vec::new(),
             comments: HashMap::new(),
+            source: &source,
             raw: s,
         };
         for (start, end) in comments(s) {
             if region.as_ref().is_some_and(|r| r.contains(&start)) {
                 continue;
             }
-            let owner = headers.iter().rev().find(|h| **h < start).copied();
+            let before = headers.partition_point(|h| *h < start);
+            let owner = before.checked_sub(1).map(|i| headers[i]);
             builder.leaves.push(Leaf {
                 span: start + 1..end,
                 kind: LeafKind::Comment(text[start + 1..end].to_vec()),
@@ -80,8 +86,10 @@ impl Format for Toml {
         });
         let leaves = builder.leaves;
         // The metadata table(s), from the `[sops]` header to the end of the last line.
-        let state = tail::Tail::new(&text, region.into_iter().collect());
-        let mut doc = Document::new(Source::new(text), Box::new(state));
+        let state = tail::Tail::new(text, region.into_iter().collect());
+        // toml_edit's tree borrows the text the document takes over.
+        drop(parsed);
+        let mut doc = Document::new(source, Box::new(state));
         doc.leaves = leaves;
         doc.branches = vec![branch];
         if let Some(md) = metadata {
@@ -175,6 +183,8 @@ struct Builder<'s> {
     /// Comments by the header start of the table they follow (`None`: before any header),
     /// with their offsets.
     comments: HashMap<Option<usize>, Vec<(usize, LeafId)>>,
+    /// The file, which strings written verbatim are slices of.
+    source: &'s Arc<Source>,
     raw: &'s str,
 }
 
@@ -203,7 +213,7 @@ impl Builder<'_> {
                 .or_else(|| item.span())
                 .map_or(usize::MAX, |s| s.start);
             let node = self.item(item, header);
-            items.push((at, MapItem::Pair(key.into(), node)));
+            items.push((at, MapItem::Pair(self.key(table, key), node)));
         }
         if owns_comments {
             for (at, id) in self.comments.remove(&header).unwrap_or_default() {
@@ -236,7 +246,7 @@ impl Builder<'_> {
     fn value(&mut self, v: &toml_edit::Value) -> Node {
         use toml_edit::Value as V;
         let scalar = match v {
-            V::String(f) => Scalar::str(f.value().as_bytes()),
+            V::String(f) => Scalar::Str(self.text(f.value(), v.span())),
             V::Integer(f) => Scalar::Int(*f.value()),
             V::Float(f) => Scalar::Float(*f.value()),
             V::Boolean(f) => Scalar::Bool(*f.value()),
@@ -245,7 +255,7 @@ impl Builder<'_> {
             V::InlineTable(t) => {
                 return Node::Map(
                     t.iter()
-                        .map(|(k, v)| MapItem::Pair(k.into(), self.value(v)))
+                        .map(|(k, v)| MapItem::Pair(self.key(t, k), self.value(v)))
                         .collect(),
                 )
             }
@@ -265,6 +275,33 @@ impl Builder<'_> {
             },
         });
         Node::Leaf(self.leaves.len() - 1)
+    }
+
+    /// A string value as a slice of the file where it is written verbatim (no escapes, one
+    /// line), so that a large file's strings cost no copies.
+    fn text(&self, value: &str, span: Option<Range<usize>>) -> Text {
+        match span {
+            Some(span) if span.len() >= 2 && self.raw[span.start + 1..span.end - 1] == *value => {
+                Text::shared(self.source, span.start + 1..span.end - 1)
+            }
+            _ => Text::from(value.as_bytes().to_vec()),
+        }
+    }
+
+    /// The key `key` of `table`, a slice of the file where it is written bare or quoted
+    /// without escapes.
+    fn key(&self, table: &dyn toml_edit::TableLike, key: &str) -> Key {
+        let verbatim = table.key(key).and_then(|k| k.span()).and_then(|span| {
+            let raw = &self.raw[span.clone()];
+            let inner = match raw.as_bytes().first() {
+                Some(b'"' | b'\'') if raw.len() >= 2 => span.start + 1..span.end - 1,
+                _ => span,
+            };
+            (self.raw[inner.clone()] == *key).then_some(inner)
+        });
+        verbatim
+            .and_then(|span| Key::shared(self.source, span))
+            .unwrap_or_else(|| key.into())
     }
 }
 
@@ -632,6 +669,69 @@ mod tests {
             })
             .collect();
         assert_eq!(types, ["str", "int", "float", "bool", "str", "int", "int"]);
+    }
+
+    #[test]
+    fn strings_and_keys_read_the_same_whether_written_verbatim_or_escaped() {
+        let doc = parse(concat!(
+            "plain = \"abc\"\n",
+            "lit = 'a\\b'\n",
+            "esc = \"a\\tb\\\"c\"\n",
+            "\"quoted key\" = \"\"\n",
+            "\"k\\u00e4\" = '''\nx'''\n",
+            "inline = { \"in\" = \"v\" }\n",
+        ));
+        let strings: Vec<&[u8]> = doc
+            .leaves
+            .iter()
+            .filter_map(|l| match &l.kind {
+                LeafKind::Value(Scalar::Str(s)) => Some(s.as_slice()),
+                _ => None,
+            })
+            .collect();
+        let expected: [&[u8]; 6] = [b"abc", b"a\\b", b"a\tb\"c", b"", b"x", b"v"];
+        assert_eq!(strings, expected);
+        let Node::Map(items) = &doc.branches[0] else {
+            panic!()
+        };
+        let keys: Vec<&str> = items
+            .iter()
+            .map(|i| match i {
+                MapItem::Pair(k, _) => k.as_str(),
+                MapItem::Comment(_) => "#",
+            })
+            .collect();
+        assert_eq!(
+            keys,
+            ["plain", "lit", "esc", "quoted key", "k\u{e4}", "inline"]
+        );
+        let Some(MapItem::Pair(_, Node::Map(inner))) = items.last() else {
+            panic!()
+        };
+        assert!(matches!(&inner[0], MapItem::Pair(k, _) if k.as_str() == "in"));
+    }
+
+    #[test]
+    fn comments_belong_to_the_table_whose_header_they_follow() {
+        let doc = parse("# root\n[a]\n# in a\nx = 1\n[b]\n# in b\ny = 2\n# also b\n");
+        let comments_of = |items: &[MapItem]| {
+            items
+                .iter()
+                .filter(|i| matches!(i, MapItem::Comment(_)))
+                .count()
+        };
+        let Node::Map(root) = &doc.branches[0] else {
+            panic!()
+        };
+        assert_eq!(comments_of(root), 1);
+        let tables: Vec<usize> = root
+            .iter()
+            .filter_map(|i| match i {
+                MapItem::Pair(_, Node::Map(items)) => Some(comments_of(items)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(tables, [1, 2]);
     }
 
     #[test]
