@@ -138,7 +138,8 @@ fn formats(c: &mut Criterion) {
         let doc = adapter.parse(plain.clone()).expect("generated files parse");
         let sealed = encrypt(adapter, &doc, &keys, &EncryptOptions::default(), None)
             .expect("encrypts")
-            .bytes;
+            .bytes
+            .to_vec();
         let sealed_doc = adapter
             .parse(sealed.clone())
             .expect("encrypted files parse");

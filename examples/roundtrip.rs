@@ -30,9 +30,10 @@ fn main() -> Result<(), secrets::Error> {
         &EncryptOptions::default(),
         None,
     )?;
-    println!("{}", String::from_utf8_lossy(&sealed.bytes));
+    let sealed = sealed.bytes.to_vec();
+    println!("{}", String::from_utf8_lossy(&sealed));
 
-    let doc = format.parse(sealed.bytes)?;
+    let doc = format.parse(sealed)?;
     let keyring = Keyring::new(vec![Box::new(AgeIdentities::from_text(&identity))]);
     let key = keyring.data_key(metadata_of(&doc)?)?;
     let opened = decrypt(format, &doc, &key, DecryptOptions::default())?;

@@ -17,7 +17,7 @@ use crate::plain::{self, Plain, Stored};
 use crate::rules::{CryptRule, Rules};
 use crate::text::Span;
 use crate::timestamp::Timestamp;
-use crate::tree::{Document, Leaf, LeafId, LeafKind, Node, Patches, Rendering};
+use crate::tree::{Document, Leaf, LeafId, LeafKind, Node, Patched, Patches, Rendering};
 use crate::value::Scalar;
 use crate::visits::{Step, Visits};
 
@@ -55,8 +55,9 @@ pub struct Keys {
 /// An encrypted file, and warnings (for example, aliases sops cannot read).
 #[derive(Debug)]
 pub struct Encrypted {
-    /// The file's bytes.
-    pub bytes: Vec<u8>,
+    /// The file's bytes, in pieces: write them with [`Patched::write_to`] (or
+    /// [`crate::io::write_atomic`]), join them with [`Patched::to_vec`].
+    pub bytes: Patched,
     /// Warnings to show.
     pub warnings: Vec<String>,
     /// The cipher of its values and MAC (the CLI says when sops cannot read it).
@@ -320,7 +321,7 @@ fn seal(
     };
     patches.extend(format.metadata_patches(doc, Some(&metadata))?);
     Ok(Encrypted {
-        bytes: doc.apply(patches),
+        bytes: doc.patched(patches),
         warnings,
         cipher: options.cipher,
     })

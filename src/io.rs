@@ -6,6 +6,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
+use crate::tree::Patched;
 
 /// Whether a path names standard input (`-` or `/dev/stdin`, as sops accepts).
 pub fn is_stdin(path: &Path) -> bool {
@@ -61,16 +62,55 @@ pub fn read_input(path: &Path) -> Result<Vec<u8>, Error> {
 /// directory (or below it); a link that leads elsewhere is refused, so a planted link cannot
 /// make a run overwrite a file outside the requested path. [`write_atomic_through`] follows
 /// any link.
-pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
+pub fn write_atomic(path: &Path, bytes: &(impl Contents + ?Sized), mode: u32) -> Result<(), Error> {
     write(path, bytes, mode, false)
 }
 
 /// [`write_atomic`], following a symbolic link wherever it leads (`--force`).
-pub fn write_atomic_through(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
+pub fn write_atomic_through(
+    path: &Path,
+    bytes: &(impl Contents + ?Sized),
+    mode: u32,
+) -> Result<(), Error> {
     write(path, bytes, mode, true)
 }
 
-fn write(path: &Path, bytes: &[u8], mode: u32, follow_any_link: bool) -> Result<(), Error> {
+/// What is written out: bytes, or a file kept in pieces ([`Patched`]).
+pub trait Contents {
+    /// Writes all of it to `out`.
+    fn write_to(&self, out: &mut dyn Write) -> std::io::Result<()>;
+}
+
+impl Contents for [u8] {
+    fn write_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        out.write_all(self)
+    }
+}
+
+impl<const N: usize> Contents for [u8; N] {
+    fn write_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        out.write_all(self)
+    }
+}
+
+impl Contents for Vec<u8> {
+    fn write_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        out.write_all(self)
+    }
+}
+
+impl Contents for Patched {
+    fn write_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        Patched::write_to(self, out)
+    }
+}
+
+fn write(
+    path: &Path,
+    bytes: &(impl Contents + ?Sized),
+    mode: u32,
+    follow_any_link: bool,
+) -> Result<(), Error> {
     let write_err = |source| Error::Write {
         path: path.to_path_buf(),
         source,
@@ -106,7 +146,7 @@ fn write(path: &Path, bytes: &[u8], mode: u32, follow_any_link: bool) -> Result<
         .suffix(".tmp")
         .tempfile_in(&dir)
         .map_err(write_err)?;
-    tmp.write_all(bytes).map_err(write_err)?;
+    bytes.write_to(tmp.as_file_mut()).map_err(write_err)?;
     let permissions = match fs::metadata(&target) {
         Ok(m) => m.permissions(),
         Err(_) => permissions_with_mode(mode),

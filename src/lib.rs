@@ -17,7 +17,7 @@
 //! let keys = encrypt::Keys { data_key, key_groups };
 //! let sealed = encrypt::encrypt(format, &doc, &keys, &Default::default(), None)?;
 //!
-//! let doc = format.parse(sealed.bytes)?;
+//! let doc = format.parse(sealed.bytes.to_vec())?;
 //! let key = keys::Keyring::from_env().data_key(decrypt::metadata_of(&doc)?)?;
 //! let plain = decrypt::decrypt(format, &doc, &key, Default::default())?;
 //! assert_eq!(plain.bytes, b"password: hunter2\n");

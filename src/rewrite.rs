@@ -16,7 +16,7 @@ use crate::metadata::{Metadata, FORMAT_VERSION};
 use crate::path::{self, PathSeg};
 use crate::plain::{self, Plain};
 use crate::timestamp::Timestamp;
-use crate::tree::{Document, LeafKind, NodeRef, Quote, Rendering};
+use crate::tree::{Document, LeafKind, NodeRef, Patches, Quote, Rendering};
 use crate::value::Scalar;
 
 /// An encrypted file, parsed, with its data key recovered: ready to be decrypted, or to
@@ -122,7 +122,7 @@ impl Unlocked {
         };
         if type_before == type_name && before.as_slice() == &*plaintext {
             return Ok(Some(SetInPlace {
-                file: file(doc.text.to_vec()),
+                file: file(doc.patched(Patches::default())),
                 changed: false,
             }));
         }
@@ -159,7 +159,7 @@ impl Unlocked {
         metadata.version = FORMAT_VERSION.into();
         patches.extend(format.metadata_patches(doc, Some(&metadata))?);
         Ok(Some(SetInPlace {
-            file: file(doc.apply(patches)),
+            file: file(doc.patched(patches)),
             changed: true,
         }))
     }
@@ -312,7 +312,7 @@ mod tests {
                 ..Default::default()
             };
             let sealed = encrypt::encrypt(format.format(), &doc, &keys, &options, None);
-            String::from_utf8(sealed.unwrap().bytes).unwrap()
+            String::from_utf8(sealed.unwrap().bytes.to_vec()).unwrap()
         };
         let (aes, xchacha) = (
             seal_with(Cipher::Aes256Gcm),
@@ -335,7 +335,7 @@ mod tests {
         let resealed = opened.seal(opened.plaintext().to_vec()).unwrap();
         assert_eq!(resealed.cipher, Cipher::XChaCha20Poly1305);
         // Back to the XChaCha20 file as it was: same key, place and value, same ciphertext.
-        assert_eq!(String::from_utf8(resealed.bytes).unwrap(), xchacha);
+        assert_eq!(String::from_utf8(resealed.bytes.to_vec()).unwrap(), xchacha);
     }
 
     #[test]
@@ -352,7 +352,7 @@ mod tests {
         )
         .unwrap();
         let opened = Opened::open(
-            sealed.bytes.clone(),
+            sealed.bytes.to_vec(),
             FileFormat::Yaml,
             &keyring,
             DecryptOptions::default(),
@@ -360,12 +360,16 @@ mod tests {
         .unwrap();
         assert_eq!(opened.plaintext(), b"a: 1\nb: two\nc: [x, y]\n");
         let same = opened.seal(opened.plaintext().to_vec()).unwrap();
-        assert_eq!(same.bytes, sealed.bytes, "nothing changed, nothing differs");
+        assert_eq!(
+            same.bytes.to_vec(),
+            sealed.bytes.to_vec(),
+            "nothing changed, nothing differs"
+        );
         let changed = opened
             .seal(b"a: 1\nb: three\nc: [x, y]\n".to_vec())
             .unwrap();
-        let before = String::from_utf8(sealed.bytes).unwrap();
-        let after = String::from_utf8(changed.bytes).unwrap();
+        let before = String::from_utf8(sealed.bytes.to_vec()).unwrap();
+        let after = String::from_utf8(changed.bytes.to_vec()).unwrap();
         let differing: Vec<(&str, &str)> = before
             .lines()
             .zip(after.lines())

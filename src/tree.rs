@@ -5,6 +5,8 @@
 //! original text, so everything else (layout, comments, quoting, key order) stays as it was.
 
 use std::any::Any;
+use std::fmt;
+use std::io::{self, Write};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -251,6 +253,99 @@ impl Patches {
     }
 }
 
+/// A document's text with patches applied, kept as the text and the patches' buffers: a
+/// large file is written out from them ([`Patched::write_to`]) without first being joined
+/// into one more copy of itself.
+pub struct Patched {
+    text: Arc<Source>,
+    /// In text order, none overlapping.
+    edits: Vec<Edit>,
+    bufs: Vec<Vec<u8>>,
+}
+
+impl Patched {
+    /// Calls `f` with each piece of the result, in order.
+    fn each_piece<E>(&self, mut f: impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
+        let mut at = 0;
+        for e in &self.edits {
+            let range = e.range.range();
+            debug_assert!(range.start >= at, "overlapping patches");
+            f(&self.text[at..range.start])?;
+            f(&self.bufs[e.buf as usize][e.text.range()])?;
+            at = range.end;
+        }
+        f(&self.text[at..])
+    }
+
+    /// The length of the result in bytes.
+    pub fn len(&self) -> usize {
+        let (added, removed) = self
+            .edits
+            .iter()
+            .fold((0, 0), |(a, r), e| (a + e.text.len(), r + e.range.len()));
+        self.text.len() + added - removed
+    }
+
+    /// Whether the result is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The result, joined.
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.len());
+        let joined: Result<(), std::convert::Infallible> = self.each_piece(|piece| {
+            out.extend_from_slice(piece);
+            Ok(())
+        });
+        let Ok(()) = joined;
+        out
+    }
+
+    /// Writes the result to `out`, through a buffer (a file has as many pieces as values).
+    pub fn write_to(&self, out: &mut dyn Write) -> io::Result<()> {
+        let mut out = io::BufWriter::with_capacity(64 << 10, out);
+        self.each_piece(|piece| out.write_all(piece))?;
+        out.flush()
+    }
+}
+
+impl From<Vec<u8>> for Patched {
+    /// Bytes as they are, patched nowhere.
+    fn from(bytes: Vec<u8>) -> Patched {
+        Patched {
+            text: Source::new(bytes),
+            edits: Vec::new(),
+            bufs: Vec::new(),
+        }
+    }
+}
+
+impl PartialEq<[u8]> for Patched {
+    fn eq(&self, other: &[u8]) -> bool {
+        if self.len() != other.len() {
+            return false;
+        }
+        let mut rest = other;
+        let same: Result<(), ()> = self.each_piece(|piece| {
+            let (head, tail) = rest.split_at(piece.len());
+            rest = tail;
+            if head == piece {
+                Ok(())
+            } else {
+                Err(())
+            }
+        });
+        same.is_ok()
+    }
+}
+
+impl fmt::Debug for Patched {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Patched({} bytes)", self.len())
+    }
+}
+
 impl Extend<Patch> for Patches {
     fn extend<I: IntoIterator<Item = Patch>>(&mut self, patches: I) {
         for p in patches {
@@ -339,22 +434,18 @@ impl Document {
 
     /// Applies patches (non-overlapping) to the text.
     pub fn apply(&self, patches: impl Into<Patches>) -> Vec<u8> {
+        self.patched(patches).to_vec()
+    }
+
+    /// The text with patches (non-overlapping) applied, kept in pieces.
+    pub fn patched(&self, patches: impl Into<Patches>) -> Patched {
         let Patches { mut edits, bufs } = patches.into();
         edits.sort_unstable_by_key(|e| (e.range.range().start, e.range.range().end));
-        let (added, removed) = edits
-            .iter()
-            .fold((0, 0), |(a, r), e| (a + e.text.len(), r + e.range.len()));
-        let mut out = Vec::with_capacity(self.text.len() + added - removed);
-        let mut at = 0;
-        for e in edits {
-            let range = e.range.range();
-            debug_assert!(range.start >= at, "overlapping patches");
-            out.extend_from_slice(&self.text[at..range.start]);
-            out.extend_from_slice(&bufs[e.buf as usize][e.text.range()]);
-            at = range.end;
+        Patched {
+            text: Arc::clone(&self.text),
+            edits,
+            bufs,
         }
-        out.extend_from_slice(&self.text[at..]);
-        out
     }
 
     /// The node at `path`, if any.
@@ -567,5 +658,45 @@ impl<'d, F: FnMut(Visit<'_>)> Walker<'d, '_, F> {
             self.stack.last_mut().expect("pushed above").clear();
         }
         self.stack.pop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::FileFormat;
+
+    fn doc(text: &str) -> Document {
+        FileFormat::Dotenv
+            .format()
+            .parse(text.as_bytes().to_vec())
+            .unwrap()
+    }
+
+    #[test]
+    fn patched_pieces_join_write_and_compare_as_the_whole() {
+        let doc = doc("A=1\nB=22\nC=333\n");
+        let mut patches = Patches::default();
+        // Out of order, a deletion, and a patch at the very end.
+        patches.push_bytes(11..14, b"x");
+        patches.push_bytes(2..3, b"one");
+        patches.push_bytes(4..9, b"");
+        patches.push_bytes(15..15, b"D=4\n");
+        let patched = doc.patched(patches);
+        let whole: &[u8] = b"A=one\nC=x\nD=4\n";
+        assert_eq!(patched.to_vec(), whole);
+        assert_eq!(patched.len(), whole.len());
+        let mut written = Vec::new();
+        patched.write_to(&mut written).unwrap();
+        assert_eq!(written, whole);
+        assert!(patched == *whole);
+        assert!(
+            patched != *b"A=one\nC=y\nD=4\n".as_slice(),
+            "same length, other bytes"
+        );
+        assert!(patched != *b"A=one\n".as_slice(), "a prefix");
+        let unpatched = doc.patched(Patches::default());
+        assert_eq!(unpatched.to_vec(), b"A=1\nB=22\nC=333\n");
+        assert_eq!(Patched::from(b"raw".to_vec()).to_vec(), b"raw");
     }
 }

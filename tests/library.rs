@@ -49,7 +49,10 @@ fn seal_with(
 ) -> Vec<u8> {
     let f = format.format();
     let doc = f.parse(text.as_bytes().to_vec()).unwrap();
-    encrypt(f, &doc, keys, options, previous).unwrap().bytes
+    encrypt(f, &doc, keys, options, previous)
+        .unwrap()
+        .bytes
+        .to_vec()
 }
 
 fn open(format: FileFormat, bytes: &[u8], keyring: &Keyring) -> Vec<u8> {
@@ -380,7 +383,8 @@ proptest! {
         let doc = f.parse(bytes.clone()).unwrap();
         let sealed = encrypt(f, &doc, &keys, &EncryptOptions { crypt_rule: None, ..Default::default() }, None)
             .unwrap()
-            .bytes;
+            .bytes
+            .to_vec();
         prop_assert_eq!(open(FileFormat::Binary, &sealed, &keyring), bytes);
     }
 }
@@ -441,7 +445,7 @@ fn set_in_place_writes_what_the_whole_way_writes() {
             let Ok(sealed) = encrypt(f, &doc, &keys, &EncryptOptions::default(), None) else {
                 continue; // not a file sops's model holds (a list at the root of JSON)
             };
-            let sealed = sealed.bytes;
+            let sealed = sealed.bytes.to_vec();
             let paths = encrypted_paths(format, &sealed);
             for (i, (at, was_string)) in paths
                 .iter()
@@ -465,10 +469,11 @@ fn set_in_place_writes_what_the_whole_way_writes() {
                         .unwrap();
                 let changed = change::set(f, &opened.document().unwrap(), at, value).unwrap();
                 assert_eq!(set.changed, changed.changed, "{file:?} {at:?}");
-                let whole = opened.seal(changed.text).unwrap().bytes;
+                let whole = opened.seal(changed.text).unwrap().bytes.to_vec();
                 // Only the value's line changes, and the metadata's time and MAC.
+                let in_place = set.file.bytes.to_vec();
                 let (after, before) = (
-                    String::from_utf8_lossy(&set.file.bytes),
+                    String::from_utf8_lossy(&in_place),
                     String::from_utf8_lossy(&sealed),
                 );
                 assert_eq!(
@@ -483,7 +488,7 @@ fn set_in_place_writes_what_the_whole_way_writes() {
                     .count();
                 assert_eq!(changed_lines, usize::from(set.changed), "{file:?} {at:?}");
                 assert_eq!(
-                    open(format, &set.file.bytes, &keyring),
+                    open(format, &in_place, &keyring),
                     open(format, &whole, &keyring),
                     "{file:?} {at:?}"
                 );

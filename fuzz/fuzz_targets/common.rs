@@ -44,7 +44,7 @@ pub fn roundtrip(format: FileFormat, text: &[u8]) {
     let keys = keys();
     let Ok(sealed) = encrypt(format, &doc, keys, &EncryptOptions::default(), None) else { return };
     let doc = format
-        .parse(sealed.bytes.clone())
+        .parse(sealed.bytes.to_vec())
         .expect("our encrypted output parses");
     let opened = decrypt(format, &doc, &keys.data_key, DecryptOptions::default())
         .expect("our encrypted output decrypts");

@@ -32,6 +32,7 @@ use secrets::crypto::Cipher;
 use secrets::decrypt::DecryptOptions;
 use secrets::format::FileFormat;
 use secrets::git;
+use secrets::io::Contents;
 use secrets::keys::Keyring;
 use secrets::rewrite::{Opened, Unlocked};
 use secrets::rules::CryptRule;
@@ -317,7 +318,12 @@ struct Output {
 
 impl Output {
     /// Writes `bytes`; files are replaced atomically, new ones created with `mode`.
-    fn write(&self, input: &Input, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
+    fn write(
+        &self,
+        input: &Input,
+        bytes: &(impl Contents + ?Sized),
+        mode: u32,
+    ) -> anyhow::Result<()> {
         match (self.in_place, &self.output) {
             (true, Some(_)) => Err(Error::Conflict(
                 "--in-place and --output cannot be used together".into(),
@@ -330,25 +336,30 @@ impl Output {
             (false, Some(path)) => self.to_file(path, bytes, mode),
             (false, None) => {
                 let mut out = std::io::stdout().lock();
-                out.write_all(bytes)
+                bytes
+                    .write_to(&mut out)
                     .and_then(|()| out.flush())
                     .context("cannot write to standard output")
             }
         }
     }
 
-    fn to_file(&self, path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
-        let write = match self.force {
-            true => secrets::io::write_atomic_through,
-            false => secrets::io::write_atomic,
-        };
-        Ok(write(path, bytes, mode)?)
+    fn to_file(
+        &self,
+        path: &Path,
+        bytes: &(impl Contents + ?Sized),
+        mode: u32,
+    ) -> anyhow::Result<()> {
+        Ok(match self.force {
+            true => secrets::io::write_atomic_through(path, bytes, mode),
+            false => secrets::io::write_atomic(path, bytes, mode),
+        }?)
     }
 
     /// Checks the options before any work is done.
     fn check(&self, input: &Input) -> anyhow::Result<()> {
         if self.in_place && (self.output.is_some() || input.is_stdin()) {
-            return self.write(input, &[], 0);
+            return self.write(input, &[0u8; 0], 0);
         }
         Ok(())
     }

@@ -8,6 +8,7 @@ use anyhow::Context;
 use secrets::decrypt::DecryptOptions;
 use secrets::format::FileFormat;
 use secrets::keys::Keyring;
+use secrets::tree::Patched;
 
 use super::batch::{self, Progress};
 use super::recipients::KeyChangeArgs;
@@ -71,7 +72,8 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<()> {
             (None, true) => Ok(secrets::io::write_atomic(path, &bytes, 0o644)?),
             (None, false) => {
                 let mut out = std::io::stdout().lock();
-                out.write_all(&bytes)
+                bytes
+                    .write_to(&mut out)
                     .and_then(|()| out.flush())
                     .context("cannot write to standard output")
             }
@@ -96,7 +98,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<()> {
 }
 
 /// The rotated file; `None` with `--all` when the file is not encrypted.
-fn rotate_one(args: &Args, keyring: &Keyring, path: &Path) -> anyhow::Result<Option<Vec<u8>>> {
+fn rotate_one(args: &Args, keyring: &Keyring, path: &Path) -> anyhow::Result<Option<Patched>> {
     let Some((bytes, input_format)) = batch::read_encrypted(path, args.input_type, args.all)?
     else {
         return Ok(None);

@@ -86,7 +86,7 @@ impl Place {
     fn write(&self, sealed: Encrypted) -> anyhow::Result<()> {
         warn(&sealed.warnings);
         let before = secrets::io::read_input(&self.file)?;
-        if sealed.bytes != before {
+        if sealed.bytes != *before {
             warn_cipher(&self.file, sealed.cipher);
             secrets::io::write_atomic(&self.file, &sealed.bytes, 0o644)?;
         }
