@@ -81,21 +81,9 @@ pub trait Contents {
     fn write_to(&self, out: &mut dyn Write) -> std::io::Result<()>;
 }
 
-impl Contents for [u8] {
+impl<T: AsRef<[u8]> + ?Sized> Contents for T {
     fn write_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        out.write_all(self)
-    }
-}
-
-impl<const N: usize> Contents for [u8; N] {
-    fn write_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        out.write_all(self)
-    }
-}
-
-impl Contents for Vec<u8> {
-    fn write_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        out.write_all(self)
+        out.write_all(self.as_ref())
     }
 }
 

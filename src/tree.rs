@@ -310,17 +310,6 @@ impl Patched {
     }
 }
 
-impl From<Vec<u8>> for Patched {
-    /// Bytes as they are, patched nowhere.
-    fn from(bytes: Vec<u8>) -> Patched {
-        Patched {
-            text: Source::new(bytes),
-            edits: Vec::new(),
-            bufs: Vec::new(),
-        }
-    }
-}
-
 impl PartialEq<[u8]> for Patched {
     fn eq(&self, other: &[u8]) -> bool {
         if self.len() != other.len() {
@@ -697,6 +686,5 @@ mod tests {
         assert!(patched != *b"A=one\n".as_slice(), "a prefix");
         let unpatched = doc.patched(Patches::default());
         assert_eq!(unpatched.to_vec(), b"A=1\nB=22\nC=333\n");
-        assert_eq!(Patched::from(b"raw".to_vec()).to_vec(), b"raw");
     }
 }

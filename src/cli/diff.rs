@@ -1,14 +1,12 @@
 //! `secrets diff`: git's textconv for encrypted files.
 
-use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::Context;
 use secrets::decrypt::{decrypt_file, DecryptOptions};
 use secrets::format::FileFormat;
 use secrets::Error;
 
-use super::keyring;
+use super::{keyring, to_stdout};
 
 /// Print a file decrypted, for `git diff` and `git log -p` (textconv of the `secrets` diff
 /// driver that `secrets git-setup` configures)
@@ -47,8 +45,5 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             bytes
         }
     };
-    let mut out = std::io::stdout().lock();
-    out.write_all(&shown)
-        .and_then(|()| out.flush())
-        .context("cannot write to standard output")
+    to_stdout(&shown)
 }

@@ -1,7 +1,6 @@
 //! `secrets groups add|delete`: change a file's key groups; the data key stays, its shares
 //! are made again for the new groups.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -10,7 +9,7 @@ use secrets::keys::{self, Recipient};
 use secrets::rewrap::Rekey;
 
 use super::recipients::{KmsOptions, SOPS_ORDER};
-use super::{file_format, keyring, warn_cipher, TypeArg};
+use super::{file_format, keyring, to_stdout, warn_cipher, TypeArg};
 
 /// Add or delete key groups (Shamir secret sharing: any N groups recover the data key)
 #[derive(Subcommand)]
@@ -152,8 +151,5 @@ fn change(
     if args.in_place {
         return Ok(secrets::io::write_atomic(&args.file, &bytes, 0o644)?);
     }
-    let mut out = std::io::stdout().lock();
-    out.write_all(&bytes)
-        .and_then(|()| out.flush())
-        .context("cannot write to standard output")
+    to_stdout(&bytes)
 }

@@ -334,13 +334,7 @@ impl Output {
             }
             (true, None) => self.to_file(input.path(), bytes, mode),
             (false, Some(path)) => self.to_file(path, bytes, mode),
-            (false, None) => {
-                let mut out = std::io::stdout().lock();
-                bytes
-                    .write_to(&mut out)
-                    .and_then(|()| out.flush())
-                    .context("cannot write to standard output")
-            }
+            (false, None) => to_stdout(bytes),
         }
     }
 
@@ -359,10 +353,19 @@ impl Output {
     /// Checks the options before any work is done.
     fn check(&self, input: &Input) -> anyhow::Result<()> {
         if self.in_place && (self.output.is_some() || input.is_stdin()) {
-            return self.write(input, &[0u8; 0], 0);
+            return self.write(input, b"", 0);
         }
         Ok(())
     }
+}
+
+/// Writes `bytes` to standard output.
+fn to_stdout(bytes: &(impl Contents + ?Sized)) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    bytes
+        .write_to(&mut out)
+        .and_then(|()| out.flush())
+        .context("cannot write to standard output")
 }
 
 /// Which values are encrypted (at most one of these).

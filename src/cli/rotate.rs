@@ -1,7 +1,6 @@
 //! `secrets rotate`: a new data key for files, every value encrypted again, recipients
 //! added or removed on the way.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -12,7 +11,7 @@ use secrets::tree::Patched;
 
 use super::batch::{self, Progress};
 use super::recipients::KeyChangeArgs;
-use super::{keyring, warn, warn_cipher, Globals, TypeArg};
+use super::{keyring, to_stdout, warn, warn_cipher, Globals, TypeArg};
 
 /// Generate a new data key and encrypt every value again with it
 ///
@@ -70,13 +69,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<()> {
         return match (&args.output, args.in_place) {
             (Some(out), _) => Ok(secrets::io::write_atomic(out, &bytes, 0o644)?),
             (None, true) => Ok(secrets::io::write_atomic(path, &bytes, 0o644)?),
-            (None, false) => {
-                let mut out = std::io::stdout().lock();
-                bytes
-                    .write_to(&mut out)
-                    .and_then(|()| out.flush())
-                    .context("cannot write to standard output")
-            }
+            (None, false) => to_stdout(&bytes),
         };
     }
     let mut progress = Progress::new(files.len());

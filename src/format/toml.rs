@@ -33,17 +33,11 @@ pub struct Toml;
 
 impl Format for Toml {
     fn parse(&self, text: Vec<u8>) -> Result<Document, Error> {
-        if let Err(e) = std::str::from_utf8(&text) {
-            return Err(Error::syntax_at(
-                "TOML",
-                &text,
-                e.valid_up_to(),
-                "the file is not valid UTF-8",
-            ));
-        }
         let source = Source::new(text);
         let text: &[u8] = &source;
-        let s = std::str::from_utf8(text).expect("checked above");
+        let s = std::str::from_utf8(text).map_err(|e| {
+            Error::syntax_at("TOML", text, e.valid_up_to(), "the file is not valid UTF-8")
+        })?;
         let parsed = toml_edit::Document::parse(s).map_err(|e| {
             let at = e.span().map_or(0, |s| s.start);
             Error::syntax_at("TOML", text, at, e.message().trim().replace('\n', " "))
